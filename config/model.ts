@@ -1,0 +1,133 @@
+/**
+ * The resolved account map: every name checked, every reference turned into the
+ * entity it names, every default applied. Stacks and policies read only this.
+ */
+import type { Located } from "./errors";
+
+/** Seconds, already range-checked (3,600 to 43,200). */
+export type Seconds = number;
+
+/** Object access levels a bucket grant can give. */
+export type AccessLevel = "read" | "read-write";
+
+/** An account declared under `accounts`. */
+export interface Account {
+  readonly name: string;
+  readonly id: string;
+  /** Home region: the account's own, else `defaults.region`. */
+  readonly region: string;
+  /** Role the deployer assumes in this account. */
+  readonly deployRoleArn: string;
+  readonly groups: readonly Group[];
+  readonly roles: readonly Role[];
+  readonly buckets: readonly Bucket[];
+  readonly policies: readonly CustomerPolicy[];
+  readonly at: Located;
+}
+
+/** An IAM group the program manages; people are added to it outside this program. */
+export interface Group {
+  readonly kind: "group";
+  readonly name: string;
+  readonly account: Account;
+  readonly arn: string;
+  readonly at: Located;
+}
+
+/** A cross-account role. */
+export interface Role {
+  readonly kind: "role";
+  readonly name: string;
+  readonly account: Account;
+  readonly arn: string;
+  readonly maxSessionSeconds: Seconds;
+  /** Full ARNs of AWS managed policies to attach. */
+  readonly managedPolicyArns: readonly string[];
+  /** Customer managed policies of the same account to attach. */
+  readonly customerPolicies: readonly CustomerPolicy[];
+  /** Who may assume this role, each with whether MFA is required of it. */
+  readonly callers: readonly Caller[];
+  readonly at: Located;
+}
+
+/** An account outside the map (vendor, partner) that may assume roles with an external id. */
+export interface ExternalAccount {
+  readonly kind: "external";
+  readonly name: string;
+  readonly id: string;
+  readonly externalId: string;
+  readonly at: Located;
+}
+
+/** An AWS service principal such as `ec2.amazonaws.com`. */
+export interface ServicePrincipal {
+  readonly kind: "service";
+  readonly service: string;
+}
+
+/** Anything that may be granted access. Groups and roles are in the map; the others are outside it. */
+export type Principal = Group | Role | ExternalAccount | ServicePrincipal;
+
+/** A principal of the map that holds identity policies: the identity half of a grant lands on it. */
+export type Holder = Group | Role;
+
+/** One entry of a role's `assumableBy`. */
+export interface Caller {
+  readonly principal: Principal;
+  /** True when the caller is a group (people) and MFA is required for this role. */
+  readonly requireMfa: boolean;
+  /** The reference as written, e.g. `dev/developers`. */
+  readonly ref: string;
+  readonly at: Located;
+}
+
+/** An S3 bucket and who may use its objects. */
+export interface Bucket {
+  readonly name: string;
+  readonly account: Account;
+  readonly region: string;
+  readonly arn: string;
+  readonly grants: readonly BucketGrant[];
+  readonly at: Located;
+}
+
+/** One entry of a bucket's `grants`. */
+export interface BucketGrant {
+  readonly grantee: Holder;
+  readonly level: AccessLevel;
+  /** True when the grantee is a group (people) and MFA is required. */
+  readonly requireMfa: boolean;
+  readonly ref: string;
+  readonly at: Located;
+}
+
+/** One statement of a customer managed policy, as declared. */
+export interface PolicyStatementSpec {
+  readonly actions: readonly string[];
+  readonly resources: readonly string[];
+}
+
+/** A customer managed policy under `accounts.<account>.policies`. */
+export interface CustomerPolicy {
+  readonly name: string;
+  readonly account: Account;
+  readonly arn: string;
+  readonly statements: readonly PolicyStatementSpec[];
+  readonly at: Located;
+}
+
+/** Where Terraform keeps state. */
+export type StateBackend =
+  | { readonly backend: "local" }
+  | { readonly backend: "s3"; readonly bucket: string; readonly region: string; readonly roleArn?: string };
+
+/** The whole resolved map. Accounts are in name order. */
+export interface Model {
+  readonly file: string;
+  readonly accounts: readonly Account[];
+  readonly externals: readonly ExternalAccount[];
+  readonly organizationId?: string;
+  readonly state: StateBackend;
+  /** Tags added to every taggable resource. */
+  readonly tags: Readonly<Record<string, string>>;
+}

@@ -1,0 +1,26 @@
+/**
+ * Caller references as users write them (`dev/developers`, `prod/role/StageRole`,
+ * `external/acme-monitoring`, `service/ec2.amazonaws.com`), parsed into a tagged form.
+ */
+
+export type ParsedRef =
+  | { readonly kind: "group"; readonly account: string; readonly group: string }
+  | { readonly kind: "role"; readonly account: string; readonly role: string }
+  | { readonly kind: "external"; readonly name: string }
+  | { readonly kind: "service"; readonly service: string };
+
+export const REFERENCE_FORMS = "<account>/<group>, <account>/role/<role>, external/<name> or service/<principal>";
+
+/** Splits a reference into its parts; undefined when it has none of the four forms. */
+export function parseRef(ref: string): ParsedRef | undefined {
+  const parts = ref.split("/");
+  if (parts.some((p) => p === "")) return undefined;
+  if (parts.length === 2 && parts[0] === "external") return { kind: "external", name: parts[1] };
+  if (parts.length === 2 && parts[0] === "service") return { kind: "service", service: parts[1] };
+  if (parts.length === 2) return { kind: "group", account: parts[0], group: parts[1] };
+  if (parts.length === 3 && parts[1] === "role") return { kind: "role", account: parts[0], role: parts[2] };
+  return undefined;
+}
+
+/** AWS service principals: `ec2.amazonaws.com`, `lambda.amazonaws.com`, ... */
+export const SERVICE_PRINCIPAL = /^[a-z0-9][a-z0-9.-]*\.amazonaws\.com$/;

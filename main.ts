@@ -1,0 +1,33 @@
+/**
+ * Reads the account map (config/accounts.yaml, or the file ACCOUNT_MAP names),
+ * plans every account's policies, and synthesizes one Terraform stack per account.
+ * A bad map prints every problem and exits 1 before anything is written.
+ */
+import { App } from "cdktf";
+import { ConfigError } from "./config/errors";
+import { DEFAULT_MAP, loadAccountMap } from "./config/load";
+import { checkPolicySizes } from "./policies/limits";
+import { planAccounts } from "./policies/plan";
+import { AccountStack } from "./stacks/account-stack";
+
+async function main(): Promise<void> {
+  const { model } = await loadAccountMap(process.env.ACCOUNT_MAP || DEFAULT_MAP);
+  const plans = planAccounts(model);
+  const tooBig = checkPolicySizes(plans, model.file);
+  if (tooBig.length > 0) throw new ConfigError(tooBig);
+
+  const app = new App();
+  for (const plan of plans) new AccountStack(app, { plan, state: model.state, tags: model.tags });
+  app.synth();
+}
+
+main().catch((e: unknown) => {
+  if (e instanceof ConfigError) {
+    process.stderr.write(`${e.message}\n`);
+    process.exit(1);
+  }
+  // Anything else is a bug or an environment problem, not bad input: say so plainly.
+  process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+  if (process.env.DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
+  process.exit(2);
+});

@@ -1,0 +1,139 @@
+/**
+ * One function per kind of grant, each writing both halves from one declaration:
+ * the resource half (trust policy or bucket policy statement, in the resource's
+ * account) and the identity half (statement on the caller's group or role, in the
+ * caller's account). No other code writes trust or bucket-policy statements.
+ */
+import type { Bucket, BucketGrant, Caller, Holder, Role } from "../config/model";
+import { ASSUME_ROLE, S3_BUCKET_ACTIONS, S3_OBJECT_ACTIONS } from "./actions";
+import { type ConditionBlock, sid, type Statement } from "./document";
+
+/** Both halves of one grant. */
+export interface GrantHalves {
+  /** For the caller's inline policy; absent when the caller is outside the map (external account, service). */
+  readonly identity?: { readonly holder: Holder; readonly statements: readonly Statement[] };
+  /** For the resource's policy; empty for a bucket whose grantee is in the bucket's own account. */
+  readonly resource: readonly Statement[];
+}
+
+/** `arn:aws:iam::<id>:root`: the account as a principal, leaving the choice of who to its own IAM policies. */
+export const accountRoot = (accountId: string): string => `arn:aws:iam::${accountId}:root`;
+
+/** https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_mfa_configure-api-require.html */
+export const MFA_PRESENT: ConditionBlock = { Bool: { "aws:MultiFactorAuthPresent": "true" } };
+
+/**
+ * A role caller is trusted through its account's root narrowed by `aws:PrincipalArn`,
+ * not by naming the role as principal: AWS rejects a policy naming a role that does
+ * not exist yet, and this keeps stacks free of deploy order.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn
+ */
+const principalArnIs = (arn: string): ConditionBlock => ({ ArnEquals: { "aws:PrincipalArn": arn } });
+
+/** https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_common-scenarios_third-party.html */
+const externalIdIs = (externalId: string): ConditionBlock => ({ StringEquals: { "sts:ExternalId": externalId } });
+
+const orgIs = (organizationId: string): ConditionBlock => ({ StringEquals: { "aws:PrincipalOrgID": organizationId } });
+
+/** Merges condition blocks operator by operator. */
+export function conditions(...blocks: (ConditionBlock | undefined)[]): ConditionBlock | undefined {
+  const out: Record<string, Record<string, string | readonly string[]>> = {};
+  for (const block of blocks) {
+    for (const [op, kv] of Object.entries(block ?? {})) out[op] = { ...out[op], ...kv };
+  }
+  return Object.keys(out).length === 0 ? undefined : out;
+}
+
+const withCondition = (s: Statement, c: ConditionBlock | undefined): Statement => (c ? { ...s, Condition: c } : s);
+const mfaSuffix = (required: boolean): string => (required ? "WithMfa" : "");
+
+/** `roles.<role>.assumableBy: [<caller>]` → the role's trust statement and the caller's `sts:AssumeRole`. */
+export function assumeRoleGrant(role: Role, caller: Caller): GrantHalves {
+  const p = caller.principal;
+  const mfa = caller.requireMfa ? MFA_PRESENT : undefined;
+  const identity = (holder: Holder): GrantHalves["identity"] => ({
+    holder,
+    statements: [withCondition({ Sid: `AssumeRoles${mfaSuffix(caller.requireMfa)}`, Effect: "Allow", Action: ASSUME_ROLE, Resource: role.arn }, mfa)],
+  });
+  switch (p.kind) {
+    case "group":
+      return {
+        identity: identity(p),
+        resource: [
+          withCondition(
+            { Sid: `TrustPeople${mfaSuffix(caller.requireMfa)}`, Effect: "Allow", Principal: { AWS: accountRoot(p.account.id) }, Action: ASSUME_ROLE },
+            mfa,
+          ),
+        ],
+      };
+    case "role":
+      return {
+        identity: identity(p),
+        resource: [
+          withCondition(
+            { Sid: sid("TrustRole", p.account.name, p.name), Effect: "Allow", Principal: { AWS: accountRoot(p.account.id) }, Action: ASSUME_ROLE },
+            principalArnIs(p.arn),
+          ),
+        ],
+      };
+    case "external":
+      return {
+        resource: [
+          withCondition(
+            { Sid: sid("TrustExternal", p.name), Effect: "Allow", Principal: { AWS: accountRoot(p.id) }, Action: ASSUME_ROLE },
+            externalIdIs(p.externalId),
+          ),
+        ],
+      };
+    case "service":
+      return { resource: [{ Sid: sid("TrustService", p.service), Effect: "Allow", Principal: { Service: p.service }, Action: ASSUME_ROLE }] };
+  }
+}
+
+/**
+ * `buckets.<bucket>.grants: {<grantee>: <level>}` → the grantee's S3 statements and,
+ * when the grantee is in another account, the matching bucket-policy statements.
+ * A same-account grantee needs only the identity half
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-policy-language-overview.html).
+ */
+export function bucketGrant(bucket: Bucket, grant: BucketGrant, organizationId?: string): GrantHalves {
+  const g = grant.grantee;
+  const mfa = grant.requireMfa ? MFA_PRESENT : undefined;
+  const level = sid(grant.level);
+  const objects = { Action: [...S3_OBJECT_ACTIONS[grant.level]], Resource: `${bucket.arn}/*` };
+  const listing = { Action: [...S3_BUCKET_ACTIONS], Resource: bucket.arn };
+  const identity: GrantHalves["identity"] = {
+    holder: g,
+    statements: [
+      withCondition({ Sid: `${level}Objects${mfaSuffix(grant.requireMfa)}`, Effect: "Allow", ...objects }, mfa),
+      withCondition({ Sid: `ListBuckets${mfaSuffix(grant.requireMfa)}`, Effect: "Allow", ...listing }, mfa),
+    ],
+  };
+  if (g.account === bucket.account) return { identity, resource: [] };
+
+  const who = g.kind === "group" ? `People${mfaSuffix(grant.requireMfa)}` : sid("Role", g.account.name, g.name);
+  const condition = conditions(
+    g.kind === "group" ? mfa : principalArnIs(g.arn),
+    organizationId === undefined ? undefined : orgIs(organizationId),
+  );
+  const principal = { AWS: accountRoot(g.account.id) };
+  return {
+    identity,
+    resource: [
+      withCondition({ Sid: `${level}Objects${who}`, Effect: "Allow", Principal: principal, ...objects }, condition),
+      withCondition({ Sid: `ListBucket${who}`, Effect: "Allow", Principal: principal, ...listing }, condition),
+    ],
+  };
+}
+
+/** Every bucket refuses plain-HTTP requests. https://repost.aws/knowledge-center/s3-bucket-policy-for-config-rule */
+export function denyInsecureTransport(bucket: Bucket): Statement {
+  return {
+    Sid: "DenyInsecureTransport",
+    Effect: "Deny",
+    Principal: "*",
+    Action: "s3:*",
+    Resource: [bucket.arn, `${bucket.arn}/*`],
+    Condition: { Bool: { "aws:SecureTransport": "false" } },
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * IAM and S3 size quotas, checked on the planned documents before anything is
+ * synthesized. AWS counts characters without whitespace.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html#reference_iam-quotas-entity-length
+ */
+import type { ConfigIssue, Located } from "../config/errors";
+import { policySize, type PolicyDocument } from "./document";
+import type { AccountPlan } from "./plan";
+
+/** Quotas, in characters (bucket policy: bytes; our JSON is ASCII). */
+export const LIMITS = {
+  trustPolicy: 2048,
+  roleInline: 10240,
+  groupInline: 5120,
+  managedPolicy: 6144,
+  bucketPolicy: 20480,
+} as const;
+
+/** One measured document: what it is, where it was declared, its size and its quota. */
+export interface Measured {
+  readonly what: string;
+  readonly at: Located;
+  readonly size: number;
+  readonly limit: number;
+  readonly hint: string;
+}
+
+/** Every document of every plan with its size and quota. */
+export function measure(plans: readonly AccountPlan[]): Measured[] {
+  const out: Measured[] = [];
+  const add = (what: string, at: Located, doc: PolicyDocument | undefined, limit: number, hint: string) => {
+    if (doc) out.push({ what, at, size: policySize(doc), limit, hint });
+  };
+  for (const plan of plans) {
+    const a = plan.account.name;
+    for (const { role, trustPolicy, inlinePolicy } of plan.roles) {
+      add(`trust policy of role ${a}/${role.name}`, role.at, trustPolicy, LIMITS.trustPolicy, "split its callers across more roles");
+      add(`inline policy of role ${a}/${role.name}`, role.at, inlinePolicy, LIMITS.roleInline, "grant this role fewer buckets and roles, or split it");
+    }
+    for (const { group, inlinePolicy } of plan.groups) {
+      add(`inline policy of group ${a}/${group.name}`, group.at, inlinePolicy, LIMITS.groupInline, "grant this group fewer buckets and roles, or split it");
+    }
+    for (const { policy, document } of plan.policies) {
+      add(`managed policy ${a}/${policy.name}`, policy.at, document, LIMITS.managedPolicy, "split it into several policies");
+    }
+    for (const { bucket, policy } of plan.buckets) {
+      add(`bucket policy of ${bucket.name}`, bucket.at, policy, LIMITS.bucketPolicy, "grant fewer callers on this bucket");
+    }
+  }
+  return out;
+}
+
+/** Issues for every document over its quota. */
+export function checkPolicySizes(plans: readonly AccountPlan[], file: string): ConfigIssue[] {
+  return measure(plans)
+    .filter((m) => m.size > m.limit)
+    .map((m) => ({
+      file,
+      ...m.at,
+      message: `${m.what} is ${m.size.toLocaleString("en-US")} characters, over AWS's limit of ${m.limit.toLocaleString("en-US")}`,
+      hint: m.hint,
+    }));
+}

@@ -1,0 +1,90 @@
+/**
+ * Model → one {@link AccountPlan} per account: every policy document each stack
+ * will hold, computed before any construct exists so it can be checked and tested
+ * without synthesis.
+ */
+import type { Account, Bucket, CustomerPolicy, Group, Holder, Model, Role } from "../config/model";
+import { policyDocument, type PolicyDocument, type Statement } from "./document";
+import { assumeRoleGrant, bucketGrant, denyInsecureTransport, type GrantHalves } from "./grants";
+
+export interface RolePlan {
+  readonly role: Role;
+  readonly trustPolicy: PolicyDocument;
+  /** Everything the map grants the role as a caller (assume-role and bucket access); undefined when nothing. */
+  readonly inlinePolicy?: PolicyDocument;
+}
+
+export interface GroupPlan {
+  readonly group: Group;
+  readonly inlinePolicy?: PolicyDocument;
+}
+
+export interface BucketPlan {
+  readonly bucket: Bucket;
+  readonly policy: PolicyDocument;
+}
+
+export interface CustomerPolicyPlan {
+  readonly policy: CustomerPolicy;
+  readonly document: PolicyDocument;
+}
+
+/** What one account's stack holds. */
+export interface AccountPlan {
+  readonly account: Account;
+  readonly policies: readonly CustomerPolicyPlan[];
+  readonly roles: readonly RolePlan[];
+  readonly groups: readonly GroupPlan[];
+  readonly buckets: readonly BucketPlan[];
+}
+
+const byName = <T extends { name: string }>(a: T, b: T) => a.name.localeCompare(b.name);
+const byRef = <T extends { ref: string }>(a: T, b: T) => a.ref.localeCompare(b.ref);
+
+/** Builds every account's plan. Pure: the same model always gives the same plans. */
+export function planAccounts(model: Model): AccountPlan[] {
+  const trust = new Map<Role, Statement[]>();
+  const bucketPolicy = new Map<Bucket, Statement[]>();
+  const identity = new Map<Holder, Statement[]>();
+  const push = <K>(map: Map<K, Statement[]>, key: K, statements: readonly Statement[]) => {
+    const list = map.get(key) ?? [];
+    list.push(...statements);
+    map.set(key, list);
+  };
+  const record = (halves: GrantHalves, resource: Map<Role, Statement[]> | Map<Bucket, Statement[]>, key: Role | Bucket) => {
+    push(resource as Map<Role | Bucket, Statement[]>, key, halves.resource);
+    if (halves.identity) push(identity, halves.identity.holder, halves.identity.statements);
+  };
+
+  // Sorted walks: the output depends on the map's content, never on its order.
+  for (const account of model.accounts) {
+    for (const role of [...account.roles].sort(byName)) {
+      trust.set(role, []);
+      for (const caller of [...role.callers].sort(byRef)) record(assumeRoleGrant(role, caller), trust, role);
+    }
+    for (const bucket of [...account.buckets].sort(byName)) {
+      bucketPolicy.set(bucket, [denyInsecureTransport(bucket)]);
+      for (const grant of [...bucket.grants].sort(byRef)) record(bucketGrant(bucket, grant, model.organizationId), bucketPolicy, bucket);
+    }
+  }
+
+  const inline = (holder: Holder): PolicyDocument | undefined => {
+    const statements = identity.get(holder);
+    return statements && statements.length > 0 ? policyDocument(statements) : undefined;
+  };
+  return model.accounts.map((account) => ({
+    account,
+    policies: [...account.policies].sort(byName).map((policy) => ({
+      policy,
+      // The user's statements stay as written: no merging.
+      document: { Version: "2012-10-17", Statement: policy.statements.map((s) => ({ Effect: "Allow", Action: [...s.actions], Resource: [...s.resources] })) },
+    })),
+    roles: [...account.roles].sort(byName).map((role) => ({
+      role,
+      trustPolicy: policyDocument(trust.get(role) ?? []),
+      inlinePolicy: inline(role),
+    })),
+    groups: [...account.groups].sort(byName).map((group) => ({ group, inlinePolicy: inline(group) })),
+    buckets: [...account.buckets].sort(byName).map((bucket) => ({ bucket, policy: policyDocument(bucketPolicy.get(bucket) ?? []) })),
+  }));
+}

@@ -1,0 +1,202 @@
+/**
+ * One Terraform stack per account, built only from that account's plan: no file
+ * or environment access, no policy written here (they come finished from the plan).
+ */
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { IamGroup } from "@cdktf/provider-aws/lib/iam-group";
+import { IamGroupPolicy } from "@cdktf/provider-aws/lib/iam-group-policy";
+import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
+import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
+import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
+import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
+import { LocalBackend, S3Backend, TerraformElement, TerraformOutput, TerraformResource, TerraformStack } from "cdktf";
+import type { Construct } from "constructs";
+import type { Account, StateBackend } from "../config/model";
+import { toJson } from "../policies/document";
+import type { AccountPlan, BucketPlan, RolePlan } from "../policies/plan";
+import { switchRoleUrl, tfName } from "./names";
+
+/** Name of the one inline policy the program manages on each group and role. */
+export const INLINE_POLICY_NAME = "cross-account-access";
+
+/** Session name the deployer's provider uses, visible in CloudTrail. */
+const DEPLOY_SESSION_NAME = "cross-account-bootstrap";
+
+export interface AccountStackProps {
+  readonly plan: AccountPlan;
+  readonly state: StateBackend;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/** Everything one account holds: providers, backend, customer policies, roles, groups, buckets, outputs. */
+export class AccountStack extends TerraformStack {
+  private readonly providers = new Map<string, AwsProvider>();
+  private readonly account: Account;
+
+  constructor(scope: Construct, props: AccountStackProps) {
+    const { plan, state, tags } = props;
+    const account = plan.account;
+    super(scope, account.name);
+    this.account = account;
+    this.backend(state);
+    this.provider(account.region, tags);
+    for (const b of plan.buckets) this.provider(b.bucket.region, tags);
+
+    const customerPolicies = new Map(
+      plan.policies.map(({ policy, document }) => [
+        policy,
+        this.named(new IamPolicy(this, `policy_${tfName(policy.name)}`, { provider: this.home, name: policy.name, policy: toJson(document) }), policy.name),
+      ]),
+    );
+    for (const rolePlan of plan.roles) this.role(rolePlan, customerPolicies);
+    for (const { group, inlinePolicy } of plan.groups) {
+      const g = this.named(new IamGroup(this, `group_${tfName(group.name)}`, { provider: this.home, name: group.name }), group.name);
+      if (inlinePolicy) {
+        this.named(
+          new IamGroupPolicy(this, `group-policy_${tfName(group.name)}`, { provider: this.home, group: g.name, name: INLINE_POLICY_NAME, policy: toJson(inlinePolicy) }),
+          group.name,
+        );
+      }
+    }
+    for (const bucketPlan of plan.buckets) this.bucket(bucketPlan);
+
+    new TerraformOutput(this, "roles", {
+      description: "Each role's ARN and console switch-role link, by role name",
+      value: Object.fromEntries(
+        plan.roles.map(({ role }) => [role.name, { arn: role.arn, switch_role_url: switchRoleUrl(account.name, account.id, role.name) }]),
+      ),
+    });
+
+    // Invariant: a resource without an explicit provider would silently use the
+    // default credentials' account; allowed_account_ids guards only aliased providers.
+    this.node.addValidation({
+      validate: () =>
+        this.node
+          .findAll()
+          .filter((c): c is TerraformResource => c instanceof TerraformResource && c.provider === undefined)
+          .map((r) => `resource ${r.node.path} names no provider`),
+    });
+  }
+
+  /** The account's home-region provider. */
+  private get home(): AwsProvider {
+    return this.providers.get(this.account.region)!;
+  }
+
+  private backend(state: StateBackend): void {
+    const name = this.node.id;
+    if (state.backend === "local") {
+      // Relative to the stack's working directory (cdktf.out/stacks/<stack>): the
+      // project root, where cdktf keeps local state, without a machine path in the output.
+      new LocalBackend(this, { path: `../../../terraform.${name}.tfstate` });
+      return;
+    }
+    const backend = new S3Backend(this, {
+      bucket: state.bucket,
+      key: `${name}/terraform.tfstate`,
+      region: state.region,
+      encrypt: true,
+      ...(state.roleArn ? { assumeRole: { roleArn: state.roleArn } } : {}),
+    });
+    // S3 native state locking (Terraform 1.10+); cdktf 0.21 has no property for it.
+    backend.addOverride("use_lockfile", true);
+  }
+
+  /** The provider for a region, created on first use; the home region's is aliased after the account. */
+  private provider(region: string, tags: Readonly<Record<string, string>>): AwsProvider {
+    const existing = this.providers.get(region);
+    if (existing) return existing;
+    const account = this.account;
+    const alias = this.providers.size === 0 ? account.name : `${account.name}_${region}`;
+    const provider = new AwsProvider(this, `provider_${alias}`, {
+      alias,
+      region,
+      assumeRole: [{ roleArn: account.deployRoleArn, sessionName: DEPLOY_SESSION_NAME }],
+      // Refuses to apply this stack with credentials for any other account.
+      allowedAccountIds: [account.id],
+      ...(Object.keys(tags).length > 0 ? { defaultTags: [{ tags: { ...tags } }] } : {}),
+    });
+    this.providers.set(region, provider);
+    return provider;
+  }
+
+  private role({ role, trustPolicy, inlinePolicy }: RolePlan, customerPolicies: ReadonlyMap<unknown, IamPolicy>): void {
+    const name = tfName(role.name);
+    const r = this.named(
+      new IamRole(this, `role_${name}`, {
+        provider: this.home,
+        name: role.name,
+        assumeRolePolicy: toJson(trustPolicy),
+        maxSessionDuration: role.maxSessionSeconds,
+      }),
+      role.name,
+    );
+    for (const arn of role.managedPolicyArns) {
+      const managed = arn.slice("arn:aws:iam::aws:policy/".length);
+      this.named(
+        new IamRolePolicyAttachment(this, `attach_${name}__aws__${tfName(managed)}`, { provider: this.home, role: r.name, policyArn: arn }),
+        role.name,
+        "aws",
+        managed,
+      );
+    }
+    for (const policy of role.customerPolicies) {
+      this.named(
+        new IamRolePolicyAttachment(this, `attach_${name}__${tfName(policy.name)}`, {
+          provider: this.home,
+          role: r.name,
+          policyArn: customerPolicies.get(policy)!.arn,
+        }),
+        role.name,
+        policy.name,
+      );
+    }
+    if (inlinePolicy) {
+      this.named(
+        new IamRolePolicy(this, `role-policy_${name}`, { provider: this.home, role: r.name, name: INLINE_POLICY_NAME, policy: toJson(inlinePolicy) }),
+        role.name,
+      );
+    }
+  }
+
+  private bucket({ bucket, policy }: BucketPlan): void {
+    const provider = this.providers.get(bucket.region)!;
+    const name = tfName(bucket.name);
+    const b = this.named(new S3Bucket(this, `bucket_${name}`, { provider, bucket: bucket.name }), bucket.name);
+    this.named(
+      new S3BucketPublicAccessBlock(this, `public-access-block_${name}`, {
+        provider,
+        bucket: b.id,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      }),
+      bucket.name,
+    );
+    this.named(
+      new S3BucketOwnershipControls(this, `ownership_${name}`, { provider, bucket: b.id, rule: { objectOwnership: "BucketOwnerEnforced" } }),
+      bucket.name,
+    );
+    this.named(
+      new S3BucketServerSideEncryptionConfigurationA(this, `encryption_${name}`, {
+        provider,
+        bucket: b.id,
+        rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+      }),
+      bucket.name,
+    );
+    this.named(new S3BucketPolicy(this, `bucket-policy_${name}`, { provider, bucket: b.id, policy: toJson(policy) }), bucket.name);
+  }
+
+  /** Gives an element its readable Terraform address: `aws_iam_role.UpdateProdApp`, not a hashed construct path. */
+  private named<T extends TerraformElement>(element: T, ...names: string[]): T {
+    element.overrideLogicalId(tfName(...names));
+    return element;
+  }
+}
