@@ -16,8 +16,12 @@ async function main(): Promise<void> {
   const tooBig = checkPolicySizes(plans, model.file);
   if (tooBig.length > 0) throw new ConfigError(tooBig);
 
+  // Dry runs against an AWS API emulator (see README, "Testing"); unset for real deploys.
+  const localEndpoint = process.env.LOCAL_AWS_ENDPOINT || undefined;
+  if (localEndpoint) process.stderr.write(`note: every provider points at ${localEndpoint} (LOCAL_AWS_ENDPOINT)\n`);
+
   const app = new App();
-  for (const plan of plans) new AccountStack(app, { plan, state: model.state, tags: model.tags });
+  for (const plan of plans) new AccountStack(app, { plan, state: model.state, tags: model.tags, localEndpoint });
   app.synth();
 }
 

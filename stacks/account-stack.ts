@@ -31,6 +31,20 @@ export interface AccountStackProps {
   readonly plan: AccountPlan;
   readonly state: StateBackend;
   readonly tags: Readonly<Record<string, string>>;
+  /**
+   * Points every provider at an AWS API emulator (e.g. moto) instead of AWS. Only
+   * for dry runs; a normal synth leaves it undefined and the output holds no trace of it.
+   */
+  readonly localEndpoint?: string;
+}
+
+/** Provider settings for an emulator: its endpoint for the services we use, path-style S3, no instance metadata. */
+function localProviderSettings(endpoint: string) {
+  return {
+    endpoints: [{ iam: endpoint, s3: endpoint, sts: endpoint }],
+    s3UsePathStyle: true,
+    skipMetadataApiCheck: "true",
+  };
 }
 
 /** Everything one account holds: providers, backend, customer policies, roles, groups, buckets, outputs. */
@@ -44,8 +58,8 @@ export class AccountStack extends TerraformStack {
     super(scope, account.name);
     this.account = account;
     this.backend(state);
-    this.provider(account.region, tags);
-    for (const b of plan.buckets) this.provider(b.bucket.region, tags);
+    this.provider(account.region, tags, props.localEndpoint);
+    for (const b of plan.buckets) this.provider(b.bucket.region, tags, props.localEndpoint);
 
     const customerPolicies = new Map(
       plan.policies.map(({ policy, document }) => [
@@ -108,7 +122,7 @@ export class AccountStack extends TerraformStack {
   }
 
   /** The provider for a region, created on first use; the home region's is aliased after the account. */
-  private provider(region: string, tags: Readonly<Record<string, string>>): AwsProvider {
+  private provider(region: string, tags: Readonly<Record<string, string>>, localEndpoint?: string): AwsProvider {
     const existing = this.providers.get(region);
     if (existing) return existing;
     const account = this.account;
@@ -120,6 +134,7 @@ export class AccountStack extends TerraformStack {
       // Refuses to apply this stack with credentials for any other account.
       allowedAccountIds: [account.id],
       ...(Object.keys(tags).length > 0 ? { defaultTags: [{ tags: { ...tags } }] } : {}),
+      ...(localEndpoint ? localProviderSettings(localEndpoint) : {}),
     });
     this.providers.set(region, provider);
     return provider;
