@@ -6,15 +6,12 @@
 import { App } from "cdktf";
 import { ConfigError } from "./config/errors";
 import { DEFAULT_MAP, loadAccountMap } from "./config/load";
-import { checkPolicySizes } from "./policies/limits";
-import { planAccounts } from "./policies/plan";
+import { planWithinLimits } from "./policies/limits";
 import { AccountStack } from "./stacks/account-stack";
 
 async function main(): Promise<void> {
   const { model } = await loadAccountMap(process.env.ACCOUNT_MAP || DEFAULT_MAP);
-  const plans = planAccounts(model);
-  const tooBig = checkPolicySizes(plans, model.file);
-  if (tooBig.length > 0) throw new ConfigError(tooBig);
+  const plans = planWithinLimits(model);
 
   // Dry runs against an AWS API emulator (see README, "Testing"); unset for real deploys.
   const localEndpoint = process.env.LOCAL_AWS_ENDPOINT || undefined;

@@ -45,8 +45,8 @@ export class Source {
         line,
         column: col,
         path: "",
-        message: duplicate ? "duplicate key in a mapping" : `invalid YAML: ${firstLine(e.message)}`,
-        hint: duplicate ? "each key may appear once; merge the two entries" : "fix the YAML syntax at this position",
+        message: duplicate ? `duplicate key ${JSON.stringify(/^[^:\n]*/.exec(text.slice(e.pos[0]))![0].trim())}` : `invalid YAML: ${firstLine(e.message)}`,
+        hint: duplicate ? "each key may appear once in a mapping; merge the two entries" : "fix the YAML syntax at this position",
       };
     });
     if (issues.length > 0) return { source, value: undefined, issues };

@@ -20,7 +20,7 @@ const HINTS: Record<string, string> = {
   grants: "a mapping of caller to level, e.g. staging/testers: read",
   actions: "a list of actions, e.g. [s3:GetObject]",
   resources: 'a list of ARNs, e.g. ["arn:aws:s3:::bucket/*"]',
-  requireMfa: "true or false",
+  requireMfa: "write true or false, unquoted",
   backend: "local or s3",
   bucket: "an S3 bucket name",
   region: "an AWS region such as us-east-1",
@@ -37,8 +37,17 @@ export function validate<S extends z.ZodType>(
 ): z.infer<S> | undefined {
   const result = schema.safeParse(value, { reportInput: true });
   if (result.success) return result.data;
-  for (const iss of result.error.issues) out.push(...toIssues(iss, schema, base, source));
+  const issues = result.error.issues.flatMap((iss) => toIssues(iss, schema, base, source));
+  out.push(...issues.filter((i) => !explainedByTypo(i, issues)));
   return undefined;
+}
+
+/** A missing key whose name an unknown sibling key misspells is one problem, reported once (as the typo). */
+function explainedByTypo(issue: ConfigIssue, all: readonly ConfigIssue[]): boolean {
+  const missing = /^missing required key "(.*)"$/.exec(issue.message)?.[1];
+  if (missing === undefined) return false;
+  const parent = issue.path.slice(0, issue.path.length - missing.length);
+  return all.some((o) => o.path.startsWith(parent) && o.message.startsWith("unknown key") && o.hint.startsWith(`did you mean "${missing}"?`));
 }
 
 function toIssues(iss: z.core.$ZodIssue, schema: z.ZodType, base: readonly PathSegment[], source: Source): ConfigIssue[] {

@@ -3,9 +3,10 @@
  * synthesized. AWS counts characters without whitespace.
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html#reference_iam-quotas-entity-length
  */
-import type { ConfigIssue, Located } from "../config/errors";
+import { ConfigError, type ConfigIssue, type Located } from "../config/errors";
+import type { Model } from "../config/model";
 import { policySize, type PolicyDocument } from "./document";
-import type { AccountPlan } from "./plan";
+import { type AccountPlan, planAccounts } from "./plan";
 
 /** Quotas, in characters (bucket policy: bytes; our JSON is ASCII). */
 export const LIMITS = {
@@ -60,4 +61,12 @@ export function checkPolicySizes(plans: readonly AccountPlan[], file: string): C
       message: `${m.what} is ${m.size.toLocaleString("en-US")} characters, over AWS's limit of ${m.limit.toLocaleString("en-US")}`,
       hint: m.hint,
     }));
+}
+
+/** Plans every account and refuses (ConfigError) when any document is over its quota. */
+export function planWithinLimits(model: Model): AccountPlan[] {
+  const plans = planAccounts(model);
+  const tooBig = checkPolicySizes(plans, model.file);
+  if (tooBig.length > 0) throw new ConfigError(tooBig);
+  return plans;
 }

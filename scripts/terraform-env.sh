@@ -1,25 +1,47 @@
-# Sourced by scripts that run Terraform. Without network access to the Terraform
-# registry, points Terraform at a local provider mirror: TF_PROVIDER_MIRROR if set,
-# else the first folder found that holds registry.terraform.io/hashicorp/aws/<version>.
-# With TF_USE_REGISTRY=1, leaves Terraform's own configuration alone (real users).
-# Exports TF_CLI_CONFIG_FILE and TF_PLUGIN_CACHE_DIR; never touches ~/.terraformrc.
+# Sourced by scripts that run Terraform (directly or through cdktf).
+#
+# Without network access to the Terraform registry, points Terraform at a local
+# provider mirror: TF_PROVIDER_MIRROR if set, else the folder found earlier (cached
+# in .cache/terraform/cli.tfrc), else the first folder on this machine that holds
+# registry.terraform.io/hashicorp/aws/<version>. Exports TF_CLI_CONFIG_FILE and
+# TF_PLUGIN_CACHE_DIR; never touches ~/.terraformrc.
+#
+# With TF_USE_REGISTRY=1, or when no mirror exists (real users), Terraform's own
+# configuration is left alone, except that a TF_CLI_CONFIG_FILE naming a missing
+# file is unset (Terraform would warn on every call).
+#
+# tf_env_setup [--require-mirror]: with the flag, no mirror is an error.
 
 tf_env_setup() {
   export CHECKPOINT_DISABLE=1
+  local require=0
+  [ "${1:-}" = "--require-mirror" ] && require=1
+  if [ -n "${TF_CLI_CONFIG_FILE:-}" ] && [ ! -f "$TF_CLI_CONFIG_FILE" ]; then unset TF_CLI_CONFIG_FILE; fi
   if [ "${TF_USE_REGISTRY:-}" = "1" ]; then return 0; fi
+
+  local dir="${TF_WORK_DIR:-$(pwd)/.cache/terraform}"
+  local config="$dir/cli.tfrc"
   local mirror="${TF_PROVIDER_MIRROR:-}"
+  if [ -z "$mirror" ] && [ -f "$config" ]; then
+    mirror=$(sed -n 's/^ *path *= *"\(.*\)"$/\1/p' "$config" | head -n 1)
+    [ -d "$mirror/registry.terraform.io" ] || mirror=""
+  fi
   if [ -z "$mirror" ]; then
     local hit
-    hit=$(find / -maxdepth 7 -type d -path '*/registry.terraform.io/hashicorp/aws/*' -not -path '/proc/*' -not -path '*/.terraform/*' -not -path '*/node_modules/*' -not -path '*/plugin-cache/*' 2>/dev/null | head -n 1 || true)
+    hit=$(find / -maxdepth 7 -type d -path '*/registry.terraform.io/hashicorp/aws/*' \
+      -not -path '/proc/*' -not -path '*/.terraform/*' -not -path '*/node_modules/*' -not -path '*/plugin-cache/*' \
+      2>/dev/null | head -n 1 || true)
     [ -n "$hit" ] && mirror="${hit%/registry.terraform.io/*}"
   fi
   if [ -z "$mirror" ] || [ ! -d "$mirror/registry.terraform.io" ]; then
-    echo "terraform-env: no provider mirror found; set TF_PROVIDER_MIRROR to the folder holding registry.terraform.io/, or TF_USE_REGISTRY=1" >&2
-    return 1
+    if [ $require = 1 ]; then
+      echo "terraform-env: no provider mirror found; set TF_PROVIDER_MIRROR to the folder holding registry.terraform.io/, or TF_USE_REGISTRY=1 to use the registry" >&2
+      return 1
+    fi
+    return 0
   fi
-  local dir="${TF_WORK_DIR:-$PWD/.cache/terraform}"
   mkdir -p "$dir/plugin-cache"
-  cat > "$dir/cli.tfrc" <<TFRC
+  cat > "$config" <<TFRC
 provider_installation {
   filesystem_mirror {
     path    = "$mirror"
@@ -30,6 +52,6 @@ provider_installation {
   }
 }
 TFRC
-  export TF_CLI_CONFIG_FILE="$dir/cli.tfrc"
+  export TF_CLI_CONFIG_FILE="$config"
   export TF_PLUGIN_CACHE_DIR="$dir/plugin-cache"
 }

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/terraform-env.sh
-tf_env_setup
+tf_env_setup --require-mirror
 out="${1:-cdktf.out}"
 shopt -s nullglob
 stacks=("$out"/stacks/*/)

@@ -1,0 +1,70 @@
+/**
+ * The program as users run it: exit status, stderr, and what lands in the output
+ * folder, for a good map and a bad one.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+function run(env: Record<string, string>) {
+  const r = spawnSync(process.execPath, ["dist/main.js"], { env: { ...process.env, LOCAL_AWS_ENDPOINT: "", ACCOUNT_MAP: "", ...env }, encoding: "utf8" });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+beforeAll(() => {
+  const build = spawnSync(process.execPath, ["scripts/build.mjs"], { encoding: "utf8" });
+  expect(build.status).toBe(0);
+});
+
+test("the example map synthesizes one stack per account", () => {
+  const out = join(mkdtempSync(join(tmpdir(), "synth-")), "cdktf.out");
+  const r = run({ CDKTF_OUTDIR: out, ACCOUNT_MAP: "config/accounts.yaml" });
+  expect(r.stderr).toBe("");
+  expect(r.status).toBe(0);
+  expect(readdirSync(join(out, "stacks")).sort()).toEqual(["dev", "prod", "staging"]);
+  const prod = JSON.parse(readFileSync(join(out, "stacks/prod/cdk.tf.json"), "utf8"));
+  expect(prod.provider.aws[0].allowed_account_ids).toEqual(["111111111111"]);
+});
+
+test("ACCOUNT_MAP synthesizes another map", () => {
+  const out = join(mkdtempSync(join(tmpdir(), "synth-")), "cdktf.out");
+  const r = run({ CDKTF_OUTDIR: out, ACCOUNT_MAP: "test/fixtures/good/base.yaml" });
+  expect(r.status).toBe(0);
+  expect(readdirSync(join(out, "stacks")).sort()).toEqual(["dev", "prod"]);
+});
+
+test("a bad map: exit 1, the report on stderr, no stack trace, nothing written", () => {
+  const out = join(mkdtempSync(join(tmpdir(), "synth-")), "cdktf.out");
+  const r = run({ CDKTF_OUTDIR: out, ACCOUNT_MAP: "test/fixtures/bad/many-problems/accounts.yaml" });
+  expect(r.status).toBe(1);
+  expect(r.stdout).toBe("");
+  expect(r.stderr).toBe(readFileSync("test/fixtures/bad/many-problems/expected.txt", "utf8"));
+  expect(r.stderr).not.toMatch(/^\s+at /m);
+  expect(existsSync(out)).toBe(false);
+});
+
+test("a failed synth leaves an earlier output folder as it was", () => {
+  const out = join(mkdtempSync(join(tmpdir(), "synth-")), "cdktf.out");
+  expect(run({ CDKTF_OUTDIR: out, ACCOUNT_MAP: "config/accounts.yaml" }).status).toBe(0);
+  const file = join(out, "stacks/prod/cdk.tf.json");
+  const before = { text: readFileSync(file, "utf8"), mtime: statSync(file).mtimeMs };
+  expect(run({ CDKTF_OUTDIR: out, ACCOUNT_MAP: "test/fixtures/bad/unknown-action/accounts.yaml" }).status).toBe(1);
+  expect(readFileSync(file, "utf8")).toBe(before.text);
+  expect(statSync(file).mtimeMs).toBe(before.mtime);
+});
+
+test("LOCAL_AWS_ENDPOINT points providers at an emulator; a normal synth has no trace of it", () => {
+  const local = join(mkdtempSync(join(tmpdir(), "synth-")), "cdktf.out");
+  const r = run({ CDKTF_OUTDIR: local, LOCAL_AWS_ENDPOINT: "http://127.0.0.1:5000" });
+  expect(r.status).toBe(0);
+  expect(r.stderr).toContain("http://127.0.0.1:5000");
+  const dev = JSON.parse(readFileSync(join(local, "stacks/dev/cdk.tf.json"), "utf8"));
+  expect(dev.provider.aws[0].endpoints).toEqual([{ iam: "http://127.0.0.1:5000", s3: "http://127.0.0.1:5000", sts: "http://127.0.0.1:5000" }]);
+
+  const normal = join(mkdtempSync(join(tmpdir(), "synth-")), "cdktf.out");
+  expect(run({ CDKTF_OUTDIR: normal, LOCAL_AWS_ENDPOINT: "" }).status).toBe(0);
+  for (const stack of ["dev", "prod", "staging"]) {
+    expect(readFileSync(join(normal, `stacks/${stack}/cdk.tf.json`), "utf8")).not.toMatch(/endpoint|127\.0\.0\.1|path_style/);
+  }
+});
