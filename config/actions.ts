@@ -37,7 +37,7 @@ export async function checkActions(model: Model, source: Source): Promise<Config
         for (const [j, action] of statement.actions.entries()) {
           const problem = await actionProblem(action);
           if (problem) {
-            const at = source.locate(["accounts", account.name, "policies", policy.name, i, "actions", j]);
+            const at = source.locate([...policy.statementsPath, i, "actions", j]);
             issues.push({ file: source.file, ...at, ...problem });
           }
         }

@@ -113,7 +113,11 @@ export interface CustomerPolicy {
   readonly account: Account;
   readonly arn: string;
   readonly statements: readonly PolicyStatementSpec[];
+  /** Set with `allowWildcards: true`: service-wide actions (`s3:*`, `*`) are then allowed. */
+  readonly allowWildcards: boolean;
   readonly at: Located;
+  /** Path of the statement list in the map, for locating problems in it. */
+  readonly statementsPath: readonly string[];
 }
 
 /** Where Terraform keeps state. */

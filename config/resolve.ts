@@ -30,8 +30,15 @@ export const BUILT_IN_DEFAULTS = {
   requireMfa: true,
 } as const;
 
-/** Names that cannot be accounts because they start other reference forms. */
-const RESERVED_ACCOUNT_NAMES = ["external", "service"];
+/**
+ * Names that cannot be accounts: two start other reference forms, and an account
+ * name becomes a construct id, which the constructs library keeps in a plain object.
+ */
+const RESERVED_ACCOUNT_NAMES: Record<string, string> = {
+  external: "it starts external/ references; choose another name",
+  service: "it starts service/ references; choose another name",
+  constructor: "it is reserved by the construct library; choose another name",
+};
 
 const MIN_SESSION = 3600;
 const MAX_SESSION = 43200;
@@ -83,8 +90,8 @@ export function resolve(raw: unknown, source: Source, issues: ConfigIssue[]): Mo
   const inputs = new Map<string, schema.AccountInput>();
   for (const [name, value] of Object.entries(top.accounts)) {
     const path = ["accounts", name];
-    if (RESERVED_ACCOUNT_NAMES.includes(name)) {
-      ctx.report(path, `"${name}" cannot name an account`, `it starts ${name}/ references; choose another name`, true);
+    if (Object.hasOwn(RESERVED_ACCOUNT_NAMES, name)) {
+      ctx.report(path, `"${name}" cannot name an account`, RESERVED_ACCOUNT_NAMES[name], true);
     } else if (validate(schema.AccountName, name, path, source, []) === undefined) {
       ctx.report(path, `invalid account name "${name}"`, "1 to 50 lowercase letters, digits and -, starting with a letter", true);
     }
@@ -127,20 +134,37 @@ export function resolve(raw: unknown, source: Source, issues: ConfigIssue[]): Mo
       const gPath = [...path, "groups", i];
       const prev = seenGroups.get(g.toLowerCase());
       if (prev !== undefined) {
-        ctx.report(gPath, `group "${g}" is listed twice (also at groups[${prev}])`, "IAM group names are unique per account, ignoring case; remove one");
+        ctx.report(gPath, `group "${g}" is listed twice; first at groups[${prev}]`, "IAM group names are unique per account, ignoring case; remove one");
         return;
       }
       seenGroups.set(g.toLowerCase(), i);
       account.groups.push({ kind: "group", name: g, account, arn: `arn:aws:iam::${input.id}:group/${g}`, at: ctx.at(gPath) });
     });
 
-    for (const [pName, statements] of caseUnique(input.policies, [...path, "policies"], "policy", ctx)) {
+    for (const [pName, pInput] of caseUnique(input.policies, [...path, "policies"], "policy", ctx)) {
+      const long = !Array.isArray(pInput);
+      const statements = long ? pInput.statements : pInput;
+      const allowWildcards = long ? (pInput.allowWildcards ?? false) : false;
+      const pPath = [...path, "policies", pName, ...(long ? ["statements"] : [])];
+      statements.forEach((st, i) =>
+        st.actions.forEach((action, j) => {
+          if (!allowWildcards && /^(\*|[a-z0-9-]+:\*)$/.test(action)) {
+            ctx.report(
+              [...pPath, i, "actions", j],
+              `action "${action}" grants every ${action === "*" ? "action of every service" : `${action.split(":")[0]} action`}`,
+              "name the actions it needs, or write the policy as { allowWildcards: true, statements: [...] }",
+            );
+          }
+        }),
+      );
       account.policies.push({
         name: pName,
         account,
         arn: `arn:aws:iam::${input.id}:policy/${pName}`,
         statements,
+        allowWildcards,
         at: ctx.at([...path, "policies", pName]),
+        statementsPath: pPath.map(String),
       } satisfies CustomerPolicy);
     }
 
@@ -153,12 +177,14 @@ export function resolve(raw: unknown, source: Source, issues: ConfigIssue[]): Mo
         account,
         arn: `arn:aws:iam::${input.id}:role/${rName}`,
         maxSessionSeconds: seconds,
-        managedPolicyArns: (rInput.managedPolicies ?? []).map((m) => `arn:aws:iam::aws:policy/${m}`),
+        managedPolicyArns: unique(rInput.managedPolicies, [...rPath, "managedPolicies"], "managed policy", ctx).map((m) => `arn:aws:iam::aws:policy/${m}`),
         customerPolicies: [],
         callers: [],
         at: ctx.at(rPath),
       };
+      const attached = new Set(unique(rInput.policies, [...rPath, "policies"], "policy", ctx));
       (rInput.policies ?? []).forEach((p, i) => {
+        if (!attached.delete(p)) return;
         const policy = account.policies.find((cp) => cp.name === p);
         if (policy) role.customerPolicies.push(policy);
         else unknownName(ctx, [...rPath, "policies", i], "policy", p, `accounts.${name}.policies`, account.policies.map((cp) => cp.name));
@@ -191,7 +217,7 @@ export function resolve(raw: unknown, source: Source, issues: ConfigIssue[]): Mo
       const at = [...path, "assumableBy", i];
       const prev = seen.get(ref);
       if (prev !== undefined) {
-        ctx.report(at, `caller "${ref}" is listed twice (also at assumableBy[${prev}])`, "remove one");
+        ctx.report(at, `caller "${ref}" is listed twice; first at assumableBy[${prev}]`, "remove one");
         return;
       }
       seen.set(ref, i);
@@ -248,7 +274,8 @@ class Lookup {
     const report = (message: string, hint: string) => this.ctx.report(path, message, hint, opts.key);
     const parsed = parseRef(ref);
     if (!parsed) {
-      report(`invalid reference "${ref}"`, `write ${opts.outside ? REFERENCE_FORMS : "<account>/<group> or <account>/role/<role>"}`);
+      const outsideAccount = /^arn:|^\d{12}$/.test(ref) ? "; an account outside the map goes under external: with an externalId, then external/<name>" : "";
+      report(`invalid reference "${ref}"`, `write ${opts.outside ? REFERENCE_FORMS : "<account>/<group> or <account>/role/<role>"}${outsideAccount}`);
       return undefined;
     }
     if ((parsed.kind === "external" || parsed.kind === "service") && !opts.outside) {
@@ -307,6 +334,17 @@ function suggestion(word: string, names: readonly string[]): string {
 
 function unknownName(ctx: Ctx, path: readonly PathSegment[], what: string, name: string, where: string, names: readonly string[]): void {
   ctx.report(path, `unknown ${what} "${name}"`, `${suggestion(name, names)}${names.length ? `declared in ${where}: ${names.join(", ")}` : `declare it under ${where}`}`);
+}
+
+/** The list without repeats, reporting each repeat where it stands. */
+function unique(list: readonly string[] | undefined, path: readonly PathSegment[], what: string, ctx: Ctx): string[] {
+  const first = new Map<string, number>();
+  (list ?? []).forEach((item, i) => {
+    const prev = first.get(item);
+    if (prev === undefined) first.set(item, i);
+    else ctx.report([...path, i], `${what} "${item}" is listed twice; first at ${String(path[path.length - 1])}[${prev}]`, "remove one");
+  });
+  return [...first.keys()];
 }
 
 /** Entries of a name-keyed block, reporting names that differ only in case (IAM names ignore case). */

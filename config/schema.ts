@@ -101,9 +101,19 @@ export const Bucket = z.strictObject({
   grants: z.record(Reference, z.enum(["read", "read-write"])).optional(),
 });
 
+/** An ARN (IAM policy variables such as ${aws:username} allowed) or "*"; no whitespace. */
+export const ResourceArn = pattern(/^(\*|arn:[a-z*-]+:[^:\s]*:[^:\s]*:[^:\s]*:\S+)$/, "resource", 'an ARN such as arn:aws:s3:::bucket/*, or "*"');
+
 export const PolicyStatement = z.strictObject({
   actions: StringList(Action).min(1, { error: "a statement needs at least one action (e.g. actions: [s3:GetObject])" }),
-  resources: StringList(z.string().min(1)).min(1, { error: "a statement needs at least one resource (an ARN or \"*\")" }),
+  resources: StringList(ResourceArn).min(1, { error: 'a statement needs at least one resource (an ARN or "*")' }),
+});
+
+const Statements = StringList(PolicyStatement).min(1, { error: "a policy needs at least one statement (add - actions: [...] resources: [...])" });
+
+/** A customer managed policy: a list of statements, or the long form that can allow wildcards. */
+export const CustomerPolicy = z.union([Statements, z.strictObject({ allowWildcards: z.boolean().optional(), statements: Statements })], {
+  error: "a policy is a list of statements, or { allowWildcards: true, statements: [...] } (see the README)",
 });
 
 export const Account = z.strictObject({
@@ -111,7 +121,7 @@ export const Account = z.strictObject({
   region: Region.optional(),
   deployRole: RoleName.optional(),
   groups: StringList(GroupName).optional(),
-  policies: z.record(PolicyName, StringList(PolicyStatement).min(1, { error: "a policy needs at least one statement" })).optional(),
+  policies: z.record(PolicyName, CustomerPolicy).optional(),
   roles: z.record(RoleName, Role).optional(),
   buckets: z.record(BucketName, Bucket).optional(),
 });

@@ -2,8 +2,11 @@
  * The account map as text: YAML parsing with positions kept, so any path into the
  * parsed value can be reported as `file:line:column`.
  */
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from "yaml";
 import type { ConfigIssue, Located } from "./errors";
+
+/** Maps larger than this are refused before parsing (about three times a 10,000-account map). */
+export const MAX_MAP_CHARACTERS = 16 * 1024 * 1024;
 
 /** A path into the parsed map: keys and list indexes. */
 export type PathSegment = string | number;
@@ -33,6 +36,11 @@ export class Source {
    * as issues; `value` is undefined when there are any.
    */
   static parse(text: string, file: string): { source: Source; value: unknown; issues: ConfigIssue[] } {
+    if (text.length > MAX_MAP_CHARACTERS) {
+      const size = `${(text.length / 1024 / 1024).toFixed(1)} MB`;
+      const issue = { file, line: 1, column: 1, path: "", message: `the map is ${size}, over the ${MAX_MAP_CHARACTERS / 1024 / 1024} MB this program reads`, hint: "a map of 10,000 accounts is about 5 MB; check that this is the right file" };
+      return { source: new Source(file, "", parseDocument(""), new LineCounter()), value: undefined, issues: [issue] };
+    }
     const lines = new LineCounter();
     // YAML 1.2 core schema: `yes`/`no`/`on` stay strings and `0123` is not octal.
     const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, version: "1.2" });
@@ -48,6 +56,16 @@ export class Source {
         message: duplicate ? `duplicate key ${JSON.stringify(/^[^:\n]*/.exec(text.slice(e.pos[0]))![0].trim())}` : `invalid YAML: ${firstLine(e.message)}`,
         hint: duplicate ? "each key may appear once in a mapping; merge the two entries" : "fix the YAML syntax at this position",
       };
+    });
+    // A "__proto__" key would set the prototype of the object built for its mapping
+    // and vanish from the map: refuse it wherever it stands.
+    visit(doc, {
+      Pair(_, pair) {
+        if (isScalar(pair.key) && pair.key.value === "__proto__" && pair.key.range) {
+          const { line, col } = lines.linePos(pair.key.range[0]);
+          issues.push({ file, line, column: col, path: "", message: 'key "__proto__" is not allowed', hint: "rename it; no name in the map may be __proto__" });
+        }
+      },
     });
     if (issues.length > 0) return { source, value: undefined, issues };
     try {

@@ -96,6 +96,13 @@ function toIssues(iss: z.core.$ZodIssue, schema: z.ZodType, base: readonly PathS
       return [
         issue(path, `expected ${article(iss.expected)}, got ${describe(input, source.rawText(path))}`, HINTS[String(last)] ?? `write ${article(iss.expected)}`),
       ];
+    case "invalid_union": {
+      // Report the problems of the branch the value was meant for: the one that
+      // did not fail on the value's own type.
+      const branch = iss.errors.find((errs) => !errs.some((e) => e.code === "invalid_type" && e.path.length === 0));
+      if (!branch) break;
+      return branch.flatMap((e) => toIssues({ ...e, path: [...iss.path, ...e.path] } as z.core.$ZodIssue, schema, base, source));
+    }
     case "invalid_value": {
       const values = iss.values.map((v) => String(v));
       const guess = typeof input === "string" ? closest(input, values) : undefined;
@@ -103,13 +110,12 @@ function toIssues(iss: z.core.$ZodIssue, schema: z.ZodType, base: readonly PathS
         issue(path, `invalid value ${JSON.stringify(input)}`, `${guess ? `did you mean "${guess}"? ` : ""}one of: ${values.join(", ")}`),
       ];
     }
-    default: {
-      const { message, hint } = isDefaultMessage(iss.message)
-        ? { message: iss.message.replace(/^Invalid input: /, ""), hint: HINTS[String(last)] ?? "see the account map format in the README" }
-        : split(iss.message);
-      return [issue(path, message, hint)];
-    }
   }
+  // Everything else carries our own "message (hint)", or zod's wording as a last resort.
+  const { message, hint } = isDefaultMessage(iss.message)
+    ? { message: iss.message.replace(/^Invalid input: /, ""), hint: HINTS[String(last)] ?? "see the account map format in the README" }
+    : split(iss.message);
+  return [issue(path, message, hint)];
 }
 
 /** Our messages end in "(hint)"; zod's own start with "Invalid" or "Too". */

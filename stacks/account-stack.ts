@@ -17,7 +17,8 @@ import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/
 import { LocalBackend, S3Backend, TerraformElement, TerraformOutput, TerraformResource, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import type { Account, StateBackend } from "../config/model";
-import { toJson } from "../policies/document";
+import { toJson as policyJson, type PolicyDocument } from "../policies/document";
+import { tfLiteral, tfLiterals } from "./literal";
 import type { AccountPlan, BucketPlan, RolePlan } from "../policies/plan";
 import { switchRoleUrl, tfName } from "./names";
 
@@ -37,6 +38,9 @@ export interface AccountStackProps {
    */
   readonly localEndpoint?: string;
 }
+
+/** A policy as the literal JSON string Terraform will send to AWS unchanged. */
+const toJson = (doc: PolicyDocument): string => tfLiteral(policyJson(doc));
 
 /** Provider settings for an emulator: its endpoint for the services we use, path-style S3, no instance metadata. */
 function localProviderSettings(endpoint: string) {
@@ -133,7 +137,7 @@ export class AccountStack extends TerraformStack {
       assumeRole: [{ roleArn: account.deployRoleArn, sessionName: DEPLOY_SESSION_NAME }],
       // Refuses to apply this stack with credentials for any other account.
       allowedAccountIds: [account.id],
-      ...(Object.keys(tags).length > 0 ? { defaultTags: [{ tags: { ...tags } }] } : {}),
+      ...(Object.keys(tags).length > 0 ? { defaultTags: [{ tags: tfLiterals(tags) }] } : {}),
       ...(localEndpoint ? localProviderSettings(localEndpoint) : {}),
     });
     this.providers.set(region, provider);

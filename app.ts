@@ -1,0 +1,39 @@
+/**
+ * The whole pipeline as one function: map in, stacks written. main.ts adds the
+ * environment and the exit status; tests and benchmarks call this directly.
+ */
+import { App } from "cdktf";
+import { loadAccountMap, loadAccountMapText } from "./config/load";
+import type { Model } from "./config/model";
+import { planWithinLimits } from "./policies/limits";
+import { AccountStack } from "./stacks/account-stack";
+
+export interface SynthOptions {
+  /** Output folder; cdktf's default (cdktf.out, or CDKTF_OUTDIR) when undefined. */
+  readonly outdir?: string;
+  /** See AccountStackProps.localEndpoint. */
+  readonly localEndpoint?: string;
+}
+
+/**
+ * Plans every account and writes one stack per account. Everything that can be
+ * wrong with the map is found before the App exists, so a bad map writes nothing.
+ * Returns the stack names.
+ */
+export function synthesizeModel(model: Model, opts: SynthOptions = {}): string[] {
+  const plans = planWithinLimits(model);
+  const app = new App(opts.outdir === undefined ? {} : { outdir: opts.outdir });
+  for (const plan of plans) new AccountStack(app, { plan, state: model.state, tags: model.tags, localEndpoint: opts.localEndpoint });
+  app.synth();
+  return plans.map((p) => p.account.name);
+}
+
+/** Loads a map file and synthesizes it. Throws ConfigError for a bad map. */
+export async function synthesizeFile(file: string, opts: SynthOptions = {}): Promise<string[]> {
+  return synthesizeModel((await loadAccountMap(file)).model, opts);
+}
+
+/** Loads a map given as text and synthesizes it. Throws ConfigError for a bad map. */
+export async function synthesizeText(text: string, file: string, opts: SynthOptions = {}): Promise<string[]> {
+  return synthesizeModel((await loadAccountMapText(text, file)).model, opts);
+}
