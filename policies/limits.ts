@@ -1,21 +1,14 @@
 /**
- * IAM and S3 size quotas, checked on the planned documents before anything is
- * synthesized. AWS counts characters without whitespace.
- * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html#reference_iam-quotas-entity-length
+ * Policy sizes, checked on the planned documents against AWS's quotas before
+ * anything is synthesized.
  */
 import { ConfigError, type ConfigIssue, type Located } from "../config/errors";
 import type { Model } from "../config/model";
 import { policySize, type PolicyDocument } from "./document";
 import { type AccountPlan, planAccounts } from "./plan";
+import { LIMITS } from "./quotas";
 
-/** Quotas, in characters (bucket policy: bytes; our JSON is ASCII). */
-export const LIMITS = {
-  trustPolicy: 2048,
-  roleInline: 10240,
-  groupInline: 5120,
-  managedPolicy: 6144,
-  bucketPolicy: 20480,
-} as const;
+export { LIMITS };
 
 /** One measured document: what it is, where it was declared, its size and its quota. */
 export interface Measured {

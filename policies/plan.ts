@@ -4,7 +4,9 @@
  * without synthesis.
  */
 import type { Account, Bucket, CustomerPolicy, Group, Holder, Model, Role } from "../config/model";
-import { policyDocument, type PolicyDocument, type Statement } from "./document";
+import { compactAssumeRoles } from "./compact";
+import { policyDocument, policySize, type PolicyDocument, type Statement } from "./document";
+import { LIMITS } from "./quotas";
 import { assumeRoleGrant, bucketGrant, denyInsecureTransport, type GrantHalves } from "./grants";
 
 export interface RolePlan {
@@ -68,9 +70,14 @@ export function planAccounts(model: Model): AccountPlan[] {
     }
   }
 
+  // Explicit ARNs while they fit; the compact form (same effect) only past the quota.
   const inline = (holder: Holder): PolicyDocument | undefined => {
     const statements = identity.get(holder);
-    return statements && statements.length > 0 ? policyDocument(statements) : undefined;
+    if (!statements || statements.length === 0) return undefined;
+    const explicit = policyDocument(statements);
+    const limit = holder.kind === "group" ? LIMITS.groupInline : LIMITS.roleInline;
+    if (policySize(explicit) <= limit) return explicit;
+    return policyDocument(compactAssumeRoles(explicit.Statement, holder.account.id));
   };
   return model.accounts.map((account) => ({
     account,
