@@ -2,6 +2,8 @@
  * The whole pipeline as one function: map in, stacks written. main.ts adds the
  * environment and the exit status; tests and benchmarks call this directly.
  */
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { App } from "cdktf";
 import { loadAccountMap, loadAccountMapText } from "./config/load";
 import type { Model } from "./config/model";
@@ -9,7 +11,7 @@ import { planWithinLimits } from "./policies/limits";
 import { AccountStack } from "./stacks/account-stack";
 
 export interface SynthOptions {
-  /** Output folder; cdktf's default (cdktf.out, or CDKTF_OUTDIR) when undefined. */
+  /** Output folder (missing parents are created); cdktf's default (cdktf.out) when undefined. */
   readonly outdir?: string;
   /** See AccountStackProps.localEndpoint. */
   readonly localEndpoint?: string;
@@ -22,6 +24,8 @@ export interface SynthOptions {
  */
 export function synthesizeModel(model: Model, opts: SynthOptions = {}): string[] {
   const plans = planWithinLimits(model);
+  // Only now, with the map known good, may anything be created on disk.
+  if (opts.outdir !== undefined) mkdirSync(dirname(resolve(opts.outdir)), { recursive: true });
   const app = new App(opts.outdir === undefined ? {} : { outdir: opts.outdir });
   for (const plan of plans) new AccountStack(app, { plan, state: model.state, tags: model.tags, localEndpoint: opts.localEndpoint });
   app.synth();

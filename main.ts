@@ -11,7 +11,10 @@ import { DEFAULT_MAP } from "./config/load";
 const localEndpoint = process.env.LOCAL_AWS_ENDPOINT || undefined;
 if (localEndpoint) process.stderr.write(`note: every provider points at ${localEndpoint} (LOCAL_AWS_ENDPOINT)\n`);
 
-synthesizeFile(process.env.ACCOUNT_MAP || DEFAULT_MAP, { localEndpoint }).catch((e: unknown) => {
+// The cdktf CLI names the output folder in CDKTF_OUTDIR.
+const outdir = process.env.CDKTF_OUTDIR || undefined;
+
+synthesizeFile(process.env.ACCOUNT_MAP || DEFAULT_MAP, { localEndpoint, outdir }).catch((e: unknown) => {
   if (e instanceof ConfigError) {
     process.stderr.write(`${e.message}\n`);
     process.exit(1);

@@ -14,6 +14,7 @@ import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-own
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
+import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { LocalBackend, S3Backend, TerraformElement, TerraformOutput, TerraformResource, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import type { Account, StateBackend } from "../config/model";
@@ -208,6 +209,12 @@ export class AccountStack extends TerraformStack {
         bucket: b.id,
         rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
       }),
+      bucket.name,
+    );
+    // Other accounts may be granted PutObject and DeleteObject; versioning keeps
+    // what they overwrite or delete recoverable (no level grants DeleteObjectVersion).
+    this.named(
+      new S3BucketVersioningA(this, `versioning_${name}`, { provider, bucket: b.id, versioningConfiguration: { status: "Enabled" } }),
       bucket.name,
     );
     this.named(new S3BucketPolicy(this, `bucket-policy_${name}`, { provider, bucket: b.id, policy: toJson(policy) }), bucket.name);

@@ -49,6 +49,7 @@ test("the new account gets its own stack, provider and resources", () => {
     "aws_s3_bucket_policy.qa-test-results-555",
     "aws_s3_bucket_public_access_block.qa-test-results-555",
     "aws_s3_bucket_server_side_encryption_configuration.qa-test-results-555",
+    "aws_s3_bucket_versioning.qa-test-results-555",
   ]);
 });
 

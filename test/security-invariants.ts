@@ -49,6 +49,8 @@ export function securityViolations(stacks: Record<string, Stack>, model: Model):
       }
       const own = ref("aws_s3_bucket_ownership_controls") as { rule?: { object_ownership?: string } } | undefined;
       if (own?.rule?.object_ownership !== "BucketOwnerEnforced") out.push(`${stackName} ${b.bucket}: ownership not enforced`);
+      const versioning = ref("aws_s3_bucket_versioning") as { versioning_configuration?: { status?: string } } | undefined;
+      if (versioning?.versioning_configuration?.status !== "Enabled") out.push(`${stackName} ${b.bucket}: versioning not enabled`);
       const policy = ref("aws_s3_bucket_policy");
       if (!policy) {
         out.push(`${stackName} ${b.bucket}: no bucket policy`);

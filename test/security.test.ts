@@ -56,12 +56,14 @@ test.each([
   expect(securityViolations(tampered(), model)).toEqual(violations);
 });
 
-test("the checker catches a public access block turned off and ownership not enforced", () => {
+test("the checker catches a public access block turned off, ownership not enforced and versioning off", () => {
   const copy = JSON.parse(JSON.stringify(stacks));
   copy.prod.resource.aws_s3_bucket_public_access_block["production-test-bucket-101"].restrict_public_buckets = false;
   copy.prod.resource.aws_s3_bucket_ownership_controls["production-test-bucket-101"].rule.object_ownership = "ObjectWriter";
+  delete copy.prod.resource.aws_s3_bucket_versioning;
   expect(securityViolations(copy, model)).toEqual([
     "prod production-test-bucket-101: public access block not all on",
     "prod production-test-bucket-101: ownership not enforced",
+    "prod production-test-bucket-101: versioning not enabled",
   ]);
 });

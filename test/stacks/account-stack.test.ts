@@ -12,6 +12,7 @@ import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-own
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
+import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { addresses, exampleText, resource, synth, synthString, type TfJson } from "../helpers";
 
 let stacks: Record<string, TfJson>;
@@ -126,7 +127,7 @@ describe("groups", () => {
 });
 
 describe("buckets", () => {
-  test("private by construction: public access block on, owner-enforced, encrypted, with a policy", () => {
+  test("private by construction: public access block on, owner-enforced, encrypted, versioned, with a policy", () => {
     const bucket = "${aws_s3_bucket.production-test-bucket-101.id}";
     expect(prod).toHaveResourceWithProperties(S3Bucket, { bucket: "production-test-bucket-101" });
     expect(prod).toHaveResourceWithProperties(S3BucketPublicAccessBlock, {
@@ -141,6 +142,7 @@ describe("buckets", () => {
       bucket,
       rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "AES256" } }],
     });
+    expect(prod).toHaveResourceWithProperties(S3BucketVersioningA, { bucket, versioning_configuration: { status: "Enabled" } });
     expect(prod).toHaveResourceWithProperties(S3BucketPolicy, { bucket });
   });
 });
@@ -181,6 +183,7 @@ test("addresses come from names: readable and stable", () => {
     "aws_s3_bucket_policy.production-test-bucket-101",
     "aws_s3_bucket_public_access_block.production-test-bucket-101",
     "aws_s3_bucket_server_side_encryption_configuration.production-test-bucket-101",
+    "aws_s3_bucket_versioning.production-test-bucket-101",
   ]);
 });
 
