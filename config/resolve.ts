@@ -63,9 +63,13 @@ export function resolve(raw: unknown, source: Source, issues: ConfigIssue[]): Mo
     source,
     issues,
     report: (path, message, hint, key = false) => issues.push({ file: source.file, ...source.locate(path, { key }), message, hint }),
-    at: (path) => source.locate(path),
+    at: (path) => source.lazyLocation(path),
   };
 
+  if (raw === null || raw === undefined) {
+    ctx.report([], "the map is empty", "start with version: 1 and an accounts: block, as in config/accounts.yaml");
+    return undefined;
+  }
   const top = validate(schema.TopLevel, raw, [], source, issues);
   if (!top) return undefined;
 
@@ -412,9 +416,10 @@ function resolveState(raw: unknown, ctx: Ctx): StateBackend | undefined {
   return { backend: "s3", bucket: input.bucket, region: input.region, ...(input.roleArn ? { roleArn: input.roleArn } : {}) };
 }
 
-function deepFreeze<T>(value: T, seen = new Set<unknown>()): T {
-  if (value === null || typeof value !== "object" || seen.has(value)) return value;
-  seen.add(value);
-  for (const v of Object.values(value as object)) deepFreeze(v, seen);
-  return Object.freeze(value);
+/** Freezes pre-order, so an object already frozen is already done: cycles (account ↔ role) end there. */
+function deepFreeze<T>(value: T): T {
+  if (value === null || typeof value !== "object" || Object.isFrozen(value)) return value;
+  Object.freeze(value);
+  for (const v of Object.values(value as object)) deepFreeze(v);
+  return value;
 }

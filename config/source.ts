@@ -1,8 +1,18 @@
 /**
  * The account map as text: YAML parsing with positions kept, so any path into the
  * parsed value can be reported as `file:line:column`.
+ *
+ * `yaml` (eemeli/yaml) is the parser of record: every position and every syntax
+ * error comes from its Document. Building that Document costs about 3 to 4.5 s for
+ * a 10,000-account map on a 2-core machine, though, so a map that parses cleanly is
+ * read by js-yaml (YAML 1.2 core schema, about 0.4 s) and the Document is built
+ * only when a position is first needed, which is when something is wrong.
+ * Maps with anchors or `__proto__` keys always take the `yaml` path, which bounds
+ * alias expansion and reports such keys. Both parsers are checked to give the same
+ * value on every map of the fuzz run.
  */
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from "yaml";
+import { CORE_SCHEMA, load as fastLoad } from "js-yaml";
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Pair, type YAMLMap } from "yaml";
 import type { ConfigIssue, Located } from "./errors";
 
 /** Maps larger than this are refused before parsing (about three times a 10,000-account map). */
@@ -22,66 +32,100 @@ export function formatPath(path: readonly PathSegment[]): string {
   return out;
 }
 
+interface Parsed {
+  readonly doc: Document.Parsed;
+  readonly lines: LineCounter;
+  readonly issues: ConfigIssue[];
+}
+
 /** A parsed account map and the means to locate any path in it. */
 export class Source {
+  private parsed?: Parsed;
+  /** Each mapping's pairs by key, built on first use: locating stays O(depth) in maps of 10,000 accounts. */
+  private readonly index = new WeakMap<object, Map<string, Pair>>();
+
   private constructor(
     readonly file: string,
     private readonly text: string,
-    private readonly doc: Document.Parsed,
-    private readonly lines: LineCounter,
   ) {}
 
   /**
-   * Parses YAML 1.2 text. Syntax errors, duplicate keys and alias abuse come back
-   * as issues; `value` is undefined when there are any.
+   * Parses YAML 1.2 text. Syntax errors, duplicate keys, `__proto__` keys and
+   * alias abuse come back as issues; `value` is undefined when there are any.
    */
   static parse(text: string, file: string): { source: Source; value: unknown; issues: ConfigIssue[] } {
     if (text.length > MAX_MAP_CHARACTERS) {
       const size = `${(text.length / 1024 / 1024).toFixed(1)} MB`;
-      const issue = { file, line: 1, column: 1, path: "", message: `the map is ${size}, over the ${MAX_MAP_CHARACTERS / 1024 / 1024} MB this program reads`, hint: "a map of 10,000 accounts is about 5 MB; check that this is the right file" };
-      return { source: new Source(file, "", parseDocument(""), new LineCounter()), value: undefined, issues: [issue] };
-    }
-    const lines = new LineCounter();
-    // YAML 1.2 core schema: `yes`/`no`/`on` stay strings and `0123` is not octal.
-    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, version: "1.2" });
-    const source = new Source(file, text, doc, lines);
-    const issues: ConfigIssue[] = doc.errors.map((e) => {
-      const { line, col } = lines.linePos(e.pos[0]);
-      const duplicate = e.code === "DUPLICATE_KEY";
-      return {
+      const issue = {
         file,
-        line,
-        column: col,
+        line: 1,
+        column: 1,
         path: "",
-        message: duplicate ? `duplicate key ${JSON.stringify(/^[^:\n]*/.exec(text.slice(e.pos[0]))![0].trim())}` : `invalid YAML: ${firstLine(e.message)}`,
-        hint: duplicate ? "each key may appear once in a mapping; merge the two entries" : "fix the YAML syntax at this position",
+        message: `the map is ${size}, over the ${MAX_MAP_CHARACTERS / 1024 / 1024} MB this program reads`,
+        hint: "a map of 10,000 accounts is about 5 MB; check that this is the right file",
       };
-    });
-    // A "__proto__" key would set the prototype of the object built for its mapping
-    // and vanish from the map: refuse it wherever it stands.
-    visit(doc, {
-      Pair(_, pair) {
-        if (isScalar(pair.key) && pair.key.value === "__proto__" && pair.key.range) {
-          const { line, col } = lines.linePos(pair.key.range[0]);
-          issues.push({ file, line, column: col, path: "", message: 'key "__proto__" is not allowed', hint: "rename it; no name in the map may be __proto__" });
-        }
-      },
-    });
+      return { source: new Source(file, ""), value: undefined, issues: [issue] };
+    }
+    const source = new Source(file, text);
+    const fast = source.fastValue();
+    if (fast.ok) return { source, value: fast.value, issues: [] };
+    const { doc, issues } = source.document();
     if (issues.length > 0) return { source, value: undefined, issues };
     try {
       // maxAliasCount bounds alias expansion (the "billion laughs" attack).
       return { source, value: doc.toJS({ maxAliasCount: 100 }), issues };
     } catch (e) {
-      issues.push({
-        file,
-        line: 1,
-        column: 1,
-        path: "",
-        message: `cannot expand the map: ${firstLine(e instanceof Error ? e.message : String(e))}`,
-        hint: "remove YAML aliases (*name) that expand into very large values",
-      });
+      const message = `cannot expand the map: ${firstLine(e instanceof Error ? e.message : String(e))}`;
+      issues.push({ file, line: 1, column: 1, path: "", message, hint: "remove YAML aliases (*name) that expand into very large values" });
       return { source, value: undefined, issues };
     }
+  }
+
+  /** The js-yaml reading, when the map is plain enough for it (no anchors, no `__proto__`) and parses cleanly. */
+  private fastValue(): { ok: true; value: unknown } | { ok: false } {
+    if (/(^|[\s[{,:-])&\S/m.test(this.text) || this.text.includes("__proto__")) return { ok: false };
+    try {
+      // Throws on syntax errors and duplicate keys: the yaml path then reports them.
+      // An empty document is null, as `yaml` reads it (js-yaml says undefined).
+      return { ok: true, value: fastLoad(this.text, { schema: CORE_SCHEMA, filename: this.file }) ?? null };
+    } catch {
+      return { ok: false };
+    }
+  }
+
+  /** The `yaml` Document with its positions and issues, built on first use. */
+  private document(): Parsed {
+    if (this.parsed) return this.parsed;
+    const file = this.file;
+    const lines = new LineCounter();
+    // YAML 1.2 core schema: `yes`/`no`/`on` stay strings and `0123` is not octal.
+    // Duplicate keys are found below: the parser's own check is quadratic in a
+    // mapping's size, and the accounts mapping may hold 10,000 keys.
+    const doc = parseDocument(this.text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false, version: "1.2" });
+    const issues: ConfigIssue[] = doc.errors.map((e) => {
+      const { line, col } = lines.linePos(e.pos[0]);
+      return { file, line, column: col, path: "", message: `invalid YAML: ${firstLine(e.message)}`, hint: "fix the YAML syntax at this position" };
+    });
+    const keyIssue = (key: Node, message: string, hint: string) => {
+      const { line, col } = lines.linePos(key.range![0]);
+      issues.push({ file, line, column: col, path: "", message, hint });
+    };
+    visit(doc, {
+      Map(_, map) {
+        const seen = new Set<unknown>();
+        for (const pair of map.items) {
+          if (!isScalar(pair.key) || !pair.key.range) continue;
+          const key = pair.key.value;
+          if (seen.has(key)) keyIssue(pair.key, `duplicate key ${JSON.stringify(String(key))}`, "each key may appear once in a mapping; merge the two entries");
+          seen.add(key);
+          // A "__proto__" key would set the prototype of the object built for its
+          // mapping and vanish from the map: refuse it wherever it stands.
+          if (key === "__proto__") keyIssue(pair.key, 'key "__proto__" is not allowed', "rename it; no name in the map may be __proto__");
+        }
+      },
+    });
+    this.parsed = { doc, lines, issues };
+    return this.parsed;
   }
 
   /**
@@ -89,15 +133,16 @@ export class Source {
    * A path that does not exist resolves to its nearest existing ancestor.
    */
   locate(path: readonly PathSegment[], opts: { key?: boolean } = {}): Located {
+    const { doc, lines } = this.document();
     const at = (offset: number | undefined): Located => {
-      const { line, col } = offset === undefined ? { line: 1, col: 1 } : this.lines.linePos(offset);
+      const { line, col } = offset === undefined ? { line: 1, col: 1 } : lines.linePos(offset);
       return { line, column: col, path: formatPath(path) };
     };
-    let node: unknown = this.doc.contents;
+    let node: unknown = doc.contents;
     let keyNode: Node | undefined;
     for (const seg of path) {
       if (isMap(node)) {
-        const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+        const pair = this.pairs(node).get(String(seg));
         if (!pair) return at(rangeStart(keyNode ?? node));
         keyNode = pair.key as Node;
         node = pair.value ?? pair.key;
@@ -111,10 +156,54 @@ export class Source {
     return at(rangeStart((opts.key ? keyNode : undefined) ?? node));
   }
 
+  /** A position computed only when read: entities of a good map never need one. */
+  lazyLocation(path: readonly PathSegment[]): Located {
+    return new LazyLocation(this, path);
+  }
+
+  private pairs(map: YAMLMap): Map<string, Pair> {
+    let byKey = this.index.get(map);
+    if (!byKey) {
+      byKey = new Map();
+      for (const p of map.items) if (isPair(p) && isScalar(p.key) && !byKey.has(String(p.key.value))) byKey.set(String(p.key.value), p as Pair);
+      this.index.set(map, byKey);
+    }
+    return byKey;
+  }
+
   /** The source text of the scalar at a path, as written (e.g. `012345678901` before YAML made it a number). */
   rawText(path: readonly PathSegment[]): string | undefined {
-    const node = this.doc.getIn(path as PathSegment[], true);
+    const node = this.document().doc.getIn(path as PathSegment[], true);
     return isScalar(node) && node.range ? this.text.slice(node.range[0], node.range[1]) : undefined;
+  }
+}
+
+/** A {@link Located} whose line and column are looked up on first read. */
+class LazyLocation implements Located {
+  #source: Source;
+  #raw: readonly PathSegment[];
+  #at?: Located;
+
+  constructor(source: Source, path: readonly PathSegment[]) {
+    this.#source = source;
+    this.#raw = path;
+  }
+
+  get path(): string {
+    return formatPath(this.#raw);
+  }
+
+  get line(): number {
+    return this.resolved().line;
+  }
+
+  get column(): number {
+    return this.resolved().column;
+  }
+
+  private resolved(): Located {
+    this.#at ??= this.#source.locate(this.#raw);
+    return this.#at;
   }
 }
 

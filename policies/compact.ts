@@ -8,10 +8,13 @@
  * callers the map declares) stays the exact gate.
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html
  *
- * The one place the identity half alone can be enough is the caller's own
- * account (a role trusting its own account's root defers to identity policies),
- * so roles of those names in the caller's own account that the map does not
- * grant are denied explicitly.
+ * Two guards keep the effect exactly as strict within the map:
+ * - a role of that name that the map does not grant this caller may still trust
+ *   the caller's account root (for another group of that account), so every such
+ *   role in the map is denied explicitly;
+ * - in the caller's own account the identity half alone can be enough (a role
+ *   trusting its own account's root defers to identity policies), so the role of
+ *   that name there is denied unless granted, whether the map declares it or not.
  */
 import { ASSUME_ROLE } from "./actions";
 import type { Statement } from "./document";
@@ -20,10 +23,15 @@ const ROLE_ARN = /^arn:aws:iam::(\d{12}):role\/(.+)$/;
 
 /**
  * Rewrites the `sts:AssumeRole` statements of an identity policy: role ARNs that
- * share a name across two or more accounts become one account-wildcard ARN.
- * Other statements pass through unchanged.
+ * share a name across two or more accounts become one account-wildcard ARN, and
+ * the guards above are added as one Deny. Other statements pass through unchanged.
+ * `roleArnsNamed` lists the ARNs of the map's roles with a given name.
  */
-export function compactAssumeRoles(statements: readonly Statement[], ownAccountId: string): Statement[] {
+export function compactAssumeRoles(
+  statements: readonly Statement[],
+  ownAccountId: string,
+  roleArnsNamed: (name: string) => readonly string[] = () => [],
+): Statement[] {
   const isAssume = (s: Statement) => s.Effect === "Allow" && s.Action === ASSUME_ROLE && s.Resource !== undefined;
   const granted = new Set(statements.filter(isAssume).flatMap((s) => [s.Resource!].flat()));
   const wildcarded = new Set<string>();
@@ -44,10 +52,9 @@ export function compactAssumeRoles(statements: readonly Statement[], ownAccountI
     return { ...s, Resource: resources.length === 1 ? resources[0] : resources.sort() };
   });
 
-  const guard = [...wildcarded]
-    .map((name) => `arn:aws:iam::${ownAccountId}:role/${name}`)
+  const guard = [...new Set([...wildcarded].flatMap((name) => [`arn:aws:iam::${ownAccountId}:role/${name}`, ...roleArnsNamed(name)]))]
     .filter((arn) => !granted.has(arn))
     .sort();
   if (guard.length === 0) return out;
-  return [...out, { Sid: "DenyUngrantedRolesInOwnAccount", Effect: "Deny", Action: ASSUME_ROLE, Resource: guard.length === 1 ? guard[0] : guard }];
+  return [...out, { Sid: "DenyUngrantedRoles", Effect: "Deny", Action: ASSUME_ROLE, Resource: guard.length === 1 ? guard[0] : guard }];
 }

@@ -50,7 +50,10 @@ export function checkPolicySizes(plans: readonly AccountPlan[], file: string): C
     .filter((m) => m.size > m.limit)
     .map((m) => ({
       file,
-      ...m.at,
+      // Read each field: positions may be computed on access, not copied by a spread.
+      line: m.at.line,
+      column: m.at.column,
+      path: m.at.path,
       message: `${m.what} is ${m.size.toLocaleString("en-US")} characters, over AWS's limit of ${m.limit.toLocaleString("en-US")}`,
       hint: m.hint,
     }));

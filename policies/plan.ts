@@ -70,6 +70,19 @@ export function planAccounts(model: Model): AccountPlan[] {
     }
   }
 
+  // The map's role ARNs by role name, for the compact form's guards; built only if needed.
+  let roleIndex: Map<string, string[]> | undefined;
+  const rolesByName = (): Map<string, string[]> => {
+    if (roleIndex) return roleIndex;
+    const index = new Map<string, string[]>();
+    for (const role of model.accounts.flatMap((a) => a.roles)) {
+      const arns = index.get(role.name);
+      if (arns) arns.push(role.arn);
+      else index.set(role.name, [role.arn]);
+    }
+    return (roleIndex = index);
+  };
+
   // Explicit ARNs while they fit; the compact form (same effect) only past the quota.
   const inline = (holder: Holder): PolicyDocument | undefined => {
     const statements = identity.get(holder);
@@ -77,7 +90,7 @@ export function planAccounts(model: Model): AccountPlan[] {
     const explicit = policyDocument(statements);
     const limit = holder.kind === "group" ? LIMITS.groupInline : LIMITS.roleInline;
     if (policySize(explicit) <= limit) return explicit;
-    return policyDocument(compactAssumeRoles(explicit.Statement, holder.account.id));
+    return policyDocument(compactAssumeRoles(explicit.Statement, holder.account.id, (name) => rolesByName().get(name) ?? []));
   };
   return model.accounts.map((account) => ({
     account,

@@ -1,7 +1,8 @@
 /**
  * Property: any map, however mangled, ends in either a complete synth that holds
  * every security default, or a ConfigError whose every issue is located; never an
- * uncaught exception, a hang, or a partial output folder.
+ * uncaught exception, a hang, or a partial output folder. And the fast YAML reader
+ * gives the same value as the parser of record wherever it is used.
  *
  * Maps are the example map with random mutations: keys dropped, renamed,
  * duplicated; values of the wrong type; references broken; strings with quotes,
@@ -11,7 +12,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
-import { parse, stringify } from "yaml";
+import { CORE_SCHEMA, load as loadFast } from "js-yaml";
+import { parse, parseDocument, stringify } from "yaml";
 import { synthesizeText } from "../app";
 import { ConfigError } from "../config/errors";
 import { loadAccountMapText } from "../config/load";
@@ -120,8 +122,22 @@ const counts = { synthesized: 0, refused: 0 };
 const root = mkdtempSync(join(tmpdir(), "fuzz-"));
 let n = 0;
 
+/** The fast reader (js-yaml) and the parser of record (yaml) agree wherever the fast one is used. */
+function sameValueFromBothParsers(text: string): void {
+  let fast: unknown;
+  try {
+    fast = loadFast(text, { schema: CORE_SCHEMA }) ?? null;
+  } catch {
+    return; // the yaml path handles it
+  }
+  const doc = parseDocument(text, { version: "1.2", uniqueKeys: false });
+  if (doc.errors.length > 0 || /(^|[\s[{,:-])&\S/m.test(text) || text.includes("__proto__")) return;
+  expect(fast).toEqual(doc.toJS({ maxAliasCount: 100 }));
+}
+
 /** Runs the program on one map and checks the outcome. */
 async function check(text: string): Promise<void> {
+  sameValueFromBothParsers(text);
   const outdir = join(root, `out-${n++}`);
   try {
     const stacks = await synthesizeText(text, "fuzz.yaml", { outdir });

@@ -39,7 +39,7 @@ describe("GIVEN a group that assumes one role name in many accounts", () => {
         Resource: "arn:aws:iam::*:role/developers",
         Condition: { Bool: { "aws:MultiFactorAuthPresent": "true" } },
       },
-      { Sid: "DenyUngrantedRolesInOwnAccount", Effect: "Deny", Action: "sts:AssumeRole", Resource: `arn:aws:iam::${id(0)}:role/developers` },
+      { Sid: "DenyUngrantedRoles", Effect: "Deny", Action: "sts:AssumeRole", Resource: `arn:aws:iam::${id(0)}:role/developers` },
     ]);
   });
 
@@ -70,7 +70,7 @@ test("role names granted in only one account each stay explicit, and the rest pa
   expect(statements).toEqual([
     { Sid: "AssumeRoles", Effect: "Allow", Action: "sts:AssumeRole", Resource: ["arn:aws:iam::*:role/a", "arn:aws:iam::222222222222:role/b"] },
     { Sid: "ReadObjects", Effect: "Allow", Action: ["s3:GetObject"], Resource: "arn:aws:s3:::x/*" },
-    { Sid: "DenyUngrantedRolesInOwnAccount", Effect: "Deny", Action: "sts:AssumeRole", Resource: "arn:aws:iam::333333333333:role/a" },
+    { Sid: "DenyUngrantedRoles", Effect: "Deny", Action: "sts:AssumeRole", Resource: "arn:aws:iam::333333333333:role/a" },
   ]);
 });
 
@@ -87,4 +87,22 @@ test("declared access that cannot fit even compacted is refused, naming the poli
     "wide.yaml:6:14 accounts.identity.groups[0]: inline policy of group identity/developers is 6,672 characters, over AWS's limit of 5,120 (grant this group fewer buckets and roles, or split it)\n" +
       "1 problem in wide.yaml; nothing was synthesized.",
   );
+});
+
+test("a role of that name in the map that this caller was not granted is denied: it may trust the caller's account for another group", async () => {
+  // member-3's `developers` role is for identity/admins only, yet it trusts the identity account's root.
+  const text = hubMap(200)
+    .replace("    groups: [developers]\n", "    groups: [developers, admins]\n")
+    .replace(
+      `  member-3:\n    id: "${id(4)}"\n    roles:\n      developers:\n        assumableBy: [identity/developers]\n`,
+      `  member-3:\n    id: "${id(4)}"\n    roles:\n      developers:\n        assumableBy: [identity/admins]\n`,
+    );
+  const { plans } = await plan(text);
+  const developers = plans.find((p) => p.account.name === "identity")!.groups.find((g) => g.group.name === "developers")!.inlinePolicy!;
+  expect(developers.Statement[1]).toEqual({
+    Sid: "DenyUngrantedRoles",
+    Effect: "Deny",
+    Action: "sts:AssumeRole",
+    Resource: [`arn:aws:iam::${id(0)}:role/developers`, `arn:aws:iam::${id(4)}:role/developers`],
+  });
 });
