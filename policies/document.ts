@@ -44,11 +44,8 @@ const oneOrMany = (values: Iterable<string>): string | string[] => {
  * a merged statement stands where its first part stood. Sids made unique.
  */
 export function policyDocument(statements: readonly Statement[]): PolicyDocument {
-  const byResource = mergeOn(statements, "Resource", (a, b) => ({ ...a, Resource: oneOrMany([...asList(a.Resource), ...asList(b.Resource)]) }));
-  const byPrincipal = mergeOn(byResource, "Principal", (a, b) => ({
-    ...a,
-    Principal: { AWS: oneOrMany([...awsPrincipals(a), ...awsPrincipals(b)]) },
-  }));
+  const byResource = mergeOn(statements, "Resource", (s) => asList(s.Resource), (s, all) => ({ ...s, Resource: oneOrMany(all) }));
+  const byPrincipal = mergeOn(byResource, "Principal", awsPrincipals, (s, all) => ({ ...s, Principal: { AWS: oneOrMany(all) } }));
   const used = new Map<string, number>();
   const unique = byPrincipal.map((s) => {
     if (s.Sid === undefined) return s;
@@ -63,22 +60,33 @@ function awsPrincipals(s: Statement): string[] {
   return typeof s.Principal === "object" ? asList(s.Principal.AWS) : [];
 }
 
-/** Merges statements equal in everything but `field`. Principal merging applies only to pure AWS principals. */
-function mergeOn(statements: readonly Statement[], field: "Resource" | "Principal", merge: (a: Statement, b: Statement) => Statement): Statement[] {
-  const out: Statement[] = [];
+/**
+ * Merges statements equal in everything but `field` (principal merging applies
+ * only to pure AWS principals). Values are gathered and combined once per group:
+ * a group granted 10,000 roles costs one sort, not 10,000.
+ */
+function mergeOn(
+  statements: readonly Statement[],
+  field: "Resource" | "Principal",
+  values: (s: Statement) => string[],
+  rebuild: (first: Statement, all: string[]) => Statement,
+): Statement[] {
+  const groups: { first: Statement; all?: string[] }[] = [];
   const index = new Map<string, number>();
   for (const s of statements) {
     const mergeable = field === "Resource" ? s.Resource !== undefined : isAwsOnly(s.Principal);
     const key = mergeable ? stableJson({ ...s, [field]: undefined }) : undefined;
     const at = key === undefined ? undefined : index.get(key);
     if (at === undefined) {
-      if (key !== undefined) index.set(key, out.length);
-      out.push(s);
+      if (key !== undefined) index.set(key, groups.length);
+      groups.push({ first: s });
     } else {
-      out[at] = merge(out[at], s);
+      const group = groups[at];
+      group.all ??= values(group.first);
+      group.all.push(...values(s));
     }
   }
-  return out;
+  return groups.map((g) => (g.all ? rebuild(g.first, g.all) : g.first));
 }
 
 function isAwsOnly(p: PrincipalBlock | undefined): boolean {
