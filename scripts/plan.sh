@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# npm run plan [-- <outdir>] [--parallel N] [--json FILE]: see tools/plan.ts.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+. "$root/scripts/terraform-env.sh"
+TF_WORK_DIR="$root/.cache/terraform" tf_env_setup
+node "$root/scripts/build.mjs"
+exec node "$root/dist/plan.js" "$@"
