@@ -43,12 +43,17 @@ export interface AccountStackProps {
 /** A policy as the literal JSON string Terraform will send to AWS unchanged. */
 const toJson = (doc: PolicyDocument): string => tfLiteral(policyJson(doc));
 
-/** Provider settings for an emulator: its endpoint for the services we use, path-style S3, no instance metadata. */
+/**
+ * Provider settings for an emulator: its endpoint for the services we use,
+ * path-style S3, no instance metadata, and for an https endpoint no certificate
+ * check (emulators serve self-signed certificates; buckets refuse plain HTTP).
+ */
 function localProviderSettings(endpoint: string) {
   return {
     endpoints: [{ iam: endpoint, s3: endpoint, sts: endpoint }],
     s3UsePathStyle: true,
     skipMetadataApiCheck: "true",
+    ...(endpoint.startsWith("https:") ? { insecure: true } : {}),
   };
 }
 

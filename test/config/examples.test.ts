@@ -17,7 +17,7 @@ test("the example map encodes the four scenarios, an external vendor and a CI ca
   expect(role("prod", "UpdateProdApp")).toBeDefined();
   expect(role("prod", "StageRole")).toBeDefined();
   expect(role("staging", "StagingAccess")).toBeDefined();
-  expect(stacks.staging.resource.aws_iam_role_policy_attachment["StagingAccess__aws__AWSLambdaReadOnlyAccess"]).toBeDefined();
+  expect(stacks.staging.resource.aws_iam_role_policy_attachment["StagingAccess__aws__AWSLambda_ReadOnlyAccess"]).toBeDefined();
   expect(stacks.prod.resource.aws_iam_role_policy_attachment["UpdateProdApp__read-write-prod-app-from-dev"]).toBeDefined();
   expect(role("prod", "Monitoring").assume_role_policy).toContain("sts:ExternalId");
   expect(role("staging", "ci-deployer").assume_role_policy).toContain("arn:aws:iam::333333333333:role/ci-runner");

@@ -104,8 +104,8 @@ describe("roles", () => {
       provider: "aws.prod",
       role: "${aws_iam_role.UpdateProdApp.name}",
     });
-    expect(resource(stacks.staging, "aws_iam_role_policy_attachment", "StagingAccess__aws__AWSLambdaReadOnlyAccess").policy_arn).toBe(
-      "arn:aws:iam::aws:policy/AWSLambdaReadOnlyAccess",
+    expect(resource(stacks.staging, "aws_iam_role_policy_attachment", "StagingAccess__aws__AWSLambda_ReadOnlyAccess").policy_arn).toBe(
+      "arn:aws:iam::aws:policy/AWSLambda_ReadOnlyAccess",
     );
   });
 

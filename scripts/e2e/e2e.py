@@ -1,0 +1,403 @@
+"""End-to-end: plan, apply, re-plan, onboard, act as users, destroy, against moto.
+
+Phases (each timed):
+  1. deploy     synthesize the example map for the local target; init + apply every
+                stack, two at a time; check through the emulator's API that each
+                account holds exactly its stack's roles, groups, buckets and policies.
+  2. re-plan    every stack plans with no changes.
+  3. onboard    a copy of the map gains a `qa` account; the plan adds its stack and
+                changes only the two group policies that gain its grants; apply;
+                plan again is empty.
+  4. users      a dev developer assumes prod/UpdateProdApp and writes an object; a
+                staging tester reads the prod bucket; a denied action is attempted
+                to see whether the emulator enforces IAM.
+  5. destroy    destroy every stack; nothing is left in any account.
+
+Run through scripts/e2e/run.sh (npm run e2e), which installs moto and boto3 and sets
+up Terraform. The emulator is stopped however this script ends.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+
+import boto3
+import urllib3
+from botocore.exceptions import ClientError
+
+# The emulator's certificate is self-signed; it serves only 127.0.0.1.
+urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+
+ROOT = Path(__file__).resolve().parents[2]
+WORK = ROOT / ".cache" / "e2e" / "run"
+OUT = WORK / "cdktf.out"
+VENV_BIN = Path(sys.executable).parent
+PARALLEL = 2
+REGION = "us-east-1"
+
+QA_BLOCK = """
+  qa:
+    id: "555555555555"
+    groups: [testers]
+    roles:
+      QaAccess:
+        assumableBy: [dev/developers]
+    buckets:
+      qa-test-results-555:
+        grants:
+          staging/testers: read
+          qa/testers: read-write
+"""
+
+timings: list[tuple[str, float]] = []
+
+
+def log(msg: str) -> None:
+    print(f"e2e: {msg}", flush=True)
+
+
+class Failure(Exception):
+    """A check that did not hold."""
+
+
+def check(cond: bool, what: str) -> None:
+    if not cond:
+        raise Failure(what)
+    log(f"ok   {what}")
+
+
+@contextmanager
+def phase(name: str):
+    log(f"--- {name}")
+    start = time.monotonic()
+    try:
+        yield
+    finally:
+        timings.append((name, time.monotonic() - start))
+
+
+# ---------------------------------------------------------------- the emulator
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Moto:
+    def __init__(self) -> None:
+        self.port = free_port()
+        # TLS: every bucket's policy denies plain-HTTP requests, and moto enforces that.
+        self.endpoint = f"https://127.0.0.1:{self.port}"
+        env = {**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
+        self.log = open(WORK / "moto.log", "w")
+        self.proc = subprocess.Popen(
+            [str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(self.port), "--ssl"],
+            env=env, stdout=self.log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"{self.endpoint}/moto-api/", timeout=2, context=ssl._create_unverified_context())
+                log(f"moto {self.endpoint} ready")
+                return
+            except OSError:
+                if self.proc.poll() is not None:
+                    raise Failure(f"moto exited: see {WORK / 'moto.log'}")
+                time.sleep(0.3)
+        raise Failure("moto did not start within 60 s")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self.log.close()
+        log("moto stopped")
+
+
+def session(endpoint: str, account: str, role: str) -> boto3.Session:
+    """Credentials inside one emulated account, as the provider gets them: assume a role there."""
+    sts = boto3.client("sts", endpoint_url=endpoint, region_name=REGION, verify=False,
+                       aws_access_key_id="test", aws_secret_access_key="test")
+    creds = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/{role}", RoleSessionName="e2e-check")["Credentials"]
+    return boto3.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                         aws_session_token=creds["SessionToken"], region_name=REGION)
+
+
+# ------------------------------------------------------------- program and Terraform
+
+
+def tf_env(endpoint: str) -> dict[str, str]:
+    return {**os.environ, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_REGION": REGION,
+            "AWS_EC2_METADATA_DISABLED": "true", "LOCAL_AWS_ENDPOINT": endpoint, "CHECKPOINT_DISABLE": "1"}
+
+
+def synth(map_path: Path, endpoint: str) -> list[str]:
+    r = subprocess.run(["node", str(ROOT / "dist" / "main.js")], cwd=ROOT, capture_output=True, text=True,
+                       env={**tf_env(endpoint), "ACCOUNT_MAP": str(map_path), "CDKTF_OUTDIR": str(OUT)})
+    if r.returncode != 0:
+        raise Failure(f"synth failed: {r.stderr}")
+    return sorted(p.name for p in (OUT / "stacks").iterdir())
+
+
+def terraform(stack: str, env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    r = subprocess.run(["terraform", *args, "-input=false", "-no-color"], cwd=OUT / "stacks" / stack,
+                       capture_output=True, text=True, env=env)
+    if r.returncode != 0:
+        raise Failure(f"terraform {args[0]} {stack} failed:\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}")
+    return r
+
+
+def each_stack(stacks: list[str], fn) -> None:
+    with ThreadPoolExecutor(PARALLEL) as pool:
+        for f in [pool.submit(fn, s) for s in stacks]:
+            f.result()
+
+
+def apply_all(stacks: list[str], env: dict[str, str]) -> None:
+    def apply(stack: str) -> None:
+        terraform(stack, env, "init")
+        terraform(stack, env, "apply", "-auto-approve")
+        log(f"applied {stack}")
+    each_stack(stacks, apply)
+
+
+def destroy_all(stacks: list[str], env: dict[str, str]) -> None:
+    each_stack(stacks, lambda s: terraform(s, env, "destroy", "-auto-approve"))
+
+
+def plan_summary(env: dict[str, str]) -> dict[str, dict]:
+    """The reviewers' summary (npm run plan), as JSON."""
+    out = WORK / "plan.json"
+    r = subprocess.run(["bash", str(ROOT / "scripts" / "plan.sh"), str(OUT), "--parallel", str(PARALLEL), "--json", str(out)],
+                       cwd=ROOT, capture_output=True, text=True, env=env)
+    print(r.stdout, flush=True)
+    if r.returncode != 0:
+        raise Failure(f"plan failed:\n{r.stdout}\n{r.stderr}")
+    return {s["stack"]: s for s in json.loads(out.read_text())}
+
+
+def stack_json(stack: str) -> dict:
+    return json.loads((OUT / "stacks" / stack / "cdk.tf.json").read_text())
+
+
+# ------------------------------------------------------------------------- checks
+
+
+def expected_in(stack: str) -> dict:
+    tf = stack_json(stack)
+    res = tf["resource"]
+    provider = tf["provider"]["aws"][0]
+    return {
+        "account": provider["allowed_account_ids"][0],
+        "deploy_role": provider["assume_role"][0]["role_arn"].split("/")[-1],
+        "roles": sorted(r["name"] for r in res.get("aws_iam_role", {}).values()),
+        "groups": sorted(g["name"] for g in res.get("aws_iam_group", {}).values()),
+        "policies": sorted(p["name"] for p in res.get("aws_iam_policy", {}).values()),
+        "buckets": sorted(b["bucket"] for b in res.get("aws_s3_bucket", {}).values()),
+        "bucket_policies": {k: json.loads(v["policy"].replace("$${", "${")) for k, v in res.get("aws_s3_bucket_policy", {}).items()},
+        "trust": {r["name"]: json.loads(r["assume_role_policy"]) for r in res.get("aws_iam_role", {}).values()},
+    }
+
+
+def actual_in(endpoint: str, account: str, deploy_role: str) -> dict:
+    s = session(endpoint, account, deploy_role)
+    iam, s3 = s.client("iam", endpoint_url=endpoint, verify=False), s.client("s3", endpoint_url=endpoint, verify=False)
+    buckets = sorted(b["Name"] for b in s3.list_buckets()["Buckets"])
+    return {
+        "roles": sorted(r["RoleName"] for r in iam.list_roles()["Roles"]),
+        "groups": sorted(g["GroupName"] for g in iam.list_groups()["Groups"]),
+        "policies": sorted(p["PolicyName"] for p in iam.list_policies(Scope="Local")["Policies"]),
+        "buckets": buckets,
+        "bucket_policies": {b: json.loads(s3.get_bucket_policy(Bucket=b)["Policy"]) for b in buckets},
+        "trust": {r["RoleName"]: r["AssumeRolePolicyDocument"] for r in iam.list_roles()["Roles"]},
+        "identity": s.client("sts", endpoint_url=endpoint, verify=False).get_caller_identity()["Account"],
+    }
+
+
+def check_accounts(endpoint: str, stacks: list[str]) -> None:
+    for stack in stacks:
+        want = expected_in(stack)
+        got = actual_in(endpoint, want["account"], want["deploy_role"])
+        check(got["identity"] == want["account"], f"{stack}: the provider's role session is in account {want['account']}")
+        for key in ("roles", "groups", "policies", "buckets"):
+            check(got[key] == want[key], f"{stack}: {key} in account {want['account']} are exactly {want[key]}")
+        for bucket, policy in want["bucket_policies"].items():
+            check(got["bucket_policies"].get(bucket) == policy, f"{stack}: bucket policy of {bucket} is the synthesized one")
+        for role, trust in want["trust"].items():
+            check(got["trust"].get(role) == trust, f"{stack}: trust policy of {role} is the synthesized one")
+
+
+def check_empty(endpoint: str, accounts: dict[str, str]) -> None:
+    for account, deploy_role in accounts.items():
+        got = actual_in(endpoint, account, deploy_role)
+        left = {k: got[k] for k in ("roles", "groups", "policies", "buckets") if got[k]}
+        check(not left, f"account {account} is empty after destroy")
+
+
+def all_zero(summary: dict[str, dict]) -> bool:
+    return all(not (s["add"] or s["change"] or s["destroy"] or s["replace"]) for s in summary.values())
+
+
+# -------------------------------------------------------------------------- users
+
+
+class Users:
+    """IAM users created outside Terraform to act as people; removed before destroy."""
+
+    def __init__(self, endpoint: str) -> None:
+        self.endpoint = endpoint
+        self.made: list[tuple[str, str, str, str]] = []  # account, deploy role, user, group
+
+    def person(self, account: str, deploy_role: str, user: str, group: str) -> boto3.Session:
+        iam = session(self.endpoint, account, deploy_role).client("iam", endpoint_url=self.endpoint, verify=False)
+        iam.create_user(UserName=user)
+        iam.add_user_to_group(GroupName=group, UserName=user)
+        key = iam.create_access_key(UserName=user)["AccessKey"]
+        self.made.append((account, deploy_role, user, group))
+        return boto3.Session(aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"], region_name=REGION)
+
+    def remove(self) -> None:
+        for account, deploy_role, user, group in self.made:
+            iam = session(self.endpoint, account, deploy_role).client("iam", endpoint_url=self.endpoint, verify=False)
+            for k in iam.list_access_keys(UserName=user)["AccessKeyMetadata"]:
+                iam.delete_access_key(UserName=user, AccessKeyId=k["AccessKeyId"])
+            iam.remove_user_from_group(GroupName=group, UserName=user)
+            iam.delete_user(UserName=user)
+        self.made.clear()
+
+
+def empty_bucket(s3, bucket: str) -> None:
+    versions = s3.list_object_versions(Bucket=bucket)
+    for v in versions.get("Versions", []) + versions.get("DeleteMarkers", []):
+        s3.delete_object(Bucket=bucket, Key=v["Key"], VersionId=v["VersionId"])
+
+
+def act_as_users(endpoint: str, users: Users) -> dict[str, str]:
+    findings: dict[str, str] = {}
+    prod_admin = session(endpoint, "111111111111", "TerraformDeployer")
+    prod_s3 = prod_admin.client("s3", endpoint_url=endpoint, verify=False)
+    bucket = "production-test-bucket-101"
+
+    # moto 5.2.5 evaluates bucket policies, but a statement whose action and principal
+    # match and whose condition does not hold comes out as an explicit deny whatever
+    # its effect (moto/iam/access_control.py, is_action_permitted). Our TLS-only Deny
+    # therefore refuses every object request, even over TLS. Record it, then lift the
+    # policy in the emulator for the user actions and put it back before destroy.
+    try:
+        prod_s3.put_object(Bucket=bucket, Key="probe.txt", Body=b"x")
+        findings["bucket_policy"] = "moto let an object PUT through the TLS-only Deny over TLS, as AWS does"
+    except ClientError as e:
+        findings["bucket_policy"] = f"moto refused an object PUT over TLS ({e.response['Error']['Code']}): its evaluator turns the TLS-only Deny's unmet condition into a deny"
+    log(findings["bucket_policy"])
+    policy = prod_s3.get_bucket_policy(Bucket=bucket)["Policy"]
+    prod_s3.delete_bucket_policy(Bucket=bucket)
+
+    # UpdateProdApp's customer policy names prod-app-artifacts, a bucket outside the map.
+    prod_s3.create_bucket(Bucket="prod-app-artifacts", CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+    prod_s3.put_object(Bucket="production-test-bucket-101", Key="reports/latest.txt", Body=b"prod report")
+
+    alice = users.person("333333333333", "OrganizationAccountAccessRole", "alice", "developers")
+    creds = alice.client("sts", endpoint_url=endpoint, verify=False).assume_role(
+        RoleArn="arn:aws:iam::111111111111:role/UpdateProdApp", RoleSessionName="alice",
+        SerialNumber="arn:aws:iam::333333333333:mfa/alice", TokenCode="123456")["Credentials"]
+    as_role = boto3.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                            aws_session_token=creds["SessionToken"], region_name=REGION)
+    who = as_role.client("sts", endpoint_url=endpoint, verify=False).get_caller_identity()["Arn"]
+    check(who.startswith("arn:aws:sts::111111111111:assumed-role/UpdateProdApp/"), f"dev developer alice assumed UpdateProdApp in prod ({who})")
+    as_role.client("s3", endpoint_url=endpoint, verify=False).put_object(Bucket="prod-app-artifacts", Key="app/build-42.zip", Body=b"zip")
+    check(prod_s3.get_object(Bucket="prod-app-artifacts", Key="app/build-42.zip")["Body"].read() == b"zip",
+          "as UpdateProdApp, alice wrote prod-app-artifacts/app/build-42.zip")
+
+    tina = users.person("222222222222", "OrganizationAccountAccessRole", "tina", "testers")
+    tina_s3 = tina.client("s3", endpoint_url=endpoint, verify=False)
+    body = tina_s3.get_object(Bucket="production-test-bucket-101", Key="reports/latest.txt")["Body"].read()
+    check(body == b"prod report", "staging tester tina read production-test-bucket-101/reports/latest.txt")
+
+    # The map grants testers read only. Does the emulator refuse a delete?
+    try:
+        tina_s3.delete_object(Bucket="production-test-bucket-101", Key="reports/latest.txt")
+        findings["iam"] = "not enforced: moto let a staging tester delete a prod object the map grants only read on"
+    except ClientError as e:
+        findings["iam"] = f"enforced: moto refused the tester's delete ({e.response['Error']['Code']})"
+    log(f"identity policies {findings['iam']}")
+
+    empty_bucket(prod_s3, "prod-app-artifacts")
+    prod_s3.delete_bucket(Bucket="prod-app-artifacts")
+    empty_bucket(prod_s3, bucket)
+    prod_s3.put_bucket_policy(Bucket=bucket, Policy=policy)
+    users.remove()
+    return findings
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main() -> int:
+    shutil.rmtree(WORK, ignore_errors=True)
+    WORK.mkdir(parents=True)
+    started = time.monotonic()
+    moto = Moto()
+    # Stop the emulator however this ends: exceptions, Ctrl-C, or a CI timeout's SIGTERM.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    findings: dict[str, str] = {}
+    try:
+        env = tf_env(moto.endpoint)
+        users = Users(moto.endpoint)
+        with phase("deploy"):
+            stacks = synth(ROOT / "config" / "accounts.yaml", moto.endpoint)
+            check(stacks == ["dev", "prod", "staging"], f"one stack per account: {stacks}")
+            apply_all(stacks, env)
+            check_accounts(moto.endpoint, stacks)
+        with phase("re-plan"):
+            check(all_zero(plan_summary(env)), "plan again: no changes in any stack")
+        with phase("onboard"):
+            qa_map = WORK / "accounts-with-qa.yaml"
+            qa_map.write_text((ROOT / "config" / "accounts.yaml").read_text() + QA_BLOCK)
+            stacks = synth(qa_map, moto.endpoint)
+            summary = plan_summary(env)
+            qa_resources = sum(len(v) for v in stack_json("qa")["resource"].values())
+            check(sorted(summary["qa"]["add"]) == sorted(
+                f"{t}.{n}" for t, byname in stack_json("qa")["resource"].items() for n in byname), f"qa: the plan adds its {qa_resources} resources")
+            check(summary["dev"]["change"] == ["aws_iam_group_policy.developers"] and not summary["dev"]["add"], "dev: only the developers' policy changes")
+            check(summary["staging"]["change"] == ["aws_iam_group_policy.testers"] and not summary["staging"]["add"], "staging: only the testers' policy changes")
+            check(all_zero({"prod": summary["prod"]}), "prod: no changes")
+            check(not any(s["destroy"] or s["replace"] for s in summary.values()), "no destroys or replacements")
+            apply_all(stacks, env)
+            check_accounts(moto.endpoint, stacks)
+            check(all_zero(plan_summary(env)), "plan again after onboarding: no changes")
+        with phase("users"):
+            findings.update(act_as_users(moto.endpoint, users))
+        with phase("destroy"):
+            destroy_all(stacks, env)
+            check_empty(moto.endpoint, {expected_in(s)["account"]: expected_in(s)["deploy_role"] for s in stacks})
+    except Failure as f:
+        log(f"FAIL {f}")
+        return 1
+    finally:
+        moto.stop()
+        total = time.monotonic() - started
+        timings.append(("total", total))
+        log("wall time: " + ", ".join(f"{name} {secs:.0f}s" for name, secs in timings))
+        (WORK / "timings.json").write_text(json.dumps({"phases": dict(timings), **findings}, indent=2) + "\n")
+    log("all phases passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

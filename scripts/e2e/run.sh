@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# npm run e2e: the deploy loop against a local AWS emulator (moto), with the real
+# Terraform CLI and AWS provider. Installs moto and boto3 into .cache/venv-e2e on
+# first use; see scripts/e2e/e2e.py for the phases. Sends traffic only to 127.0.0.1.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$root"
+venv=.cache/venv-e2e
+requirements=("moto[server]==5.2.5" "boto3==1.44.5")
+if ! "$venv/bin/python" -c 'import moto, boto3, sys; sys.exit(0 if (moto.__version__, boto3.__version__) == ("5.2.5", "1.44.5") else 1)' 2>/dev/null; then
+  echo "e2e: installing ${requirements[*]} into $venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "${requirements[@]}"
+fi
+. scripts/terraform-env.sh
+TF_WORK_DIR="$root/.cache/terraform" tf_env_setup
+node scripts/build.mjs
+exec "$venv/bin/python" scripts/e2e/e2e.py "$@"
