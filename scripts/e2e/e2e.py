@@ -61,6 +61,18 @@ QA_BLOCK = """
 """
 
 timings: list[tuple[str, float]] = []
+children: set[subprocess.Popen] = set()
+
+
+def run(cmd: list[str], **kw) -> subprocess.CompletedProcess:
+    """subprocess.run, with the child remembered so a SIGTERM can stop it."""
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw) as p:
+        children.add(p)
+        try:
+            out, err = p.communicate()
+        finally:
+            children.discard(p)
+    return subprocess.CompletedProcess(cmd, p.returncode, out, err)
 
 
 def log(msg: str) -> None:
@@ -148,16 +160,14 @@ def tf_env(endpoint: str) -> dict[str, str]:
 
 
 def synth(map_path: Path, endpoint: str) -> list[str]:
-    r = subprocess.run(["node", str(ROOT / "dist" / "main.js")], cwd=ROOT, capture_output=True, text=True,
-                       env={**tf_env(endpoint), "ACCOUNT_MAP": str(map_path), "CDKTF_OUTDIR": str(OUT)})
+    r = run(["node", str(ROOT / "dist" / "main.js")], cwd=ROOT, env={**tf_env(endpoint), "ACCOUNT_MAP": str(map_path), "CDKTF_OUTDIR": str(OUT)})
     if r.returncode != 0:
         raise Failure(f"synth failed: {r.stderr}")
     return sorted(p.name for p in (OUT / "stacks").iterdir())
 
 
 def terraform(stack: str, env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    r = subprocess.run(["terraform", *args, "-input=false", "-no-color"], cwd=OUT / "stacks" / stack,
-                       capture_output=True, text=True, env=env)
+    r = run(["terraform", *args, "-input=false", "-no-color"], cwd=OUT / "stacks" / stack, env=env)
     if r.returncode != 0:
         raise Failure(f"terraform {args[0]} {stack} failed:\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}")
     return r
@@ -184,8 +194,7 @@ def destroy_all(stacks: list[str], env: dict[str, str]) -> None:
 def plan_summary(env: dict[str, str]) -> dict[str, dict]:
     """The reviewers' summary (npm run plan), as JSON."""
     out = WORK / "plan.json"
-    r = subprocess.run(["bash", str(ROOT / "scripts" / "plan.sh"), str(OUT), "--parallel", str(PARALLEL), "--json", str(out)],
-                       cwd=ROOT, capture_output=True, text=True, env=env)
+    r = run(["bash", str(ROOT / "scripts" / "plan.sh"), str(OUT), "--parallel", str(PARALLEL), "--json", str(out)], cwd=ROOT, env=env)
     print(r.stdout, flush=True)
     if r.returncode != 0:
         raise Failure(f"plan failed:\n{r.stdout}\n{r.stderr}")
@@ -353,8 +362,17 @@ def main() -> int:
     WORK.mkdir(parents=True)
     started = time.monotonic()
     moto = Moto()
-    # Stop the emulator however this ends: exceptions, Ctrl-C, or a CI timeout's SIGTERM.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    # Stop the emulator however this ends: exceptions and Ctrl-C through `finally`;
+    # a SIGTERM (a CI timeout) at once, with the Terraform children, since worker
+    # threads would otherwise go on with queued stacks before `finally` runs.
+    def on_term(signum, _frame):
+        for p in list(children):
+            p.terminate()
+        moto.stop()
+        log(f"stopped by signal {signum}")
+        os._exit(128 + signum)
+
+    signal.signal(signal.SIGTERM, on_term)
     findings: dict[str, str] = {}
     try:
         env = tf_env(moto.endpoint)
