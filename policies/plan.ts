@@ -43,8 +43,15 @@ export interface AccountPlan {
 const byName = <T extends { name: string }>(a: T, b: T) => a.name.localeCompare(b.name);
 const byRef = <T extends { ref: string }>(a: T, b: T) => a.ref.localeCompare(b.ref);
 
+/**
+ * When identity halves take the compact form (compact.ts): only past IAM's quota
+ * (what the program writes), never, or always. The last two exist to prove that
+ * both forms have the same effect (test/access/compact-equivalence.test.ts).
+ */
+export type CompactMode = "past-quota" | "never" | "always";
+
 /** Builds every account's plan. Pure: the same model always gives the same plans. */
-export function planAccounts(model: Model): AccountPlan[] {
+export function planAccounts(model: Model, compact: CompactMode = "past-quota"): AccountPlan[] {
   const trust = new Map<Role, Statement[]>();
   const bucketPolicy = new Map<Bucket, Statement[]>();
   const identity = new Map<Holder, Statement[]>();
@@ -89,7 +96,7 @@ export function planAccounts(model: Model): AccountPlan[] {
     if (!statements || statements.length === 0) return undefined;
     const explicit = policyDocument(statements);
     const limit = holder.kind === "group" ? LIMITS.groupInline : LIMITS.roleInline;
-    if (policySize(explicit) <= limit) return explicit;
+    if (compact === "never" || (compact === "past-quota" && policySize(explicit) <= limit)) return explicit;
     return policyDocument(compactAssumeRoles(explicit.Statement, holder.account.id, (name) => rolesByName().get(name) ?? []));
   };
   return model.accounts.map((account) => ({

@@ -1,5 +1,5 @@
 // Bundles the app (main.ts and the project's modules) into dist/main.js, and the
-// plan summary tool into dist/plan.js, with esbuild:
+// plan summary and access tools into dist/plan.js and dist/access.js, with esbuild:
 // ~50 ms, no type-checking (tests and `npm run typecheck` do that). Dependencies stay
 // external, so the AWS provider is loaded by deep path exactly as imported.
 import { buildSync } from "esbuild";
@@ -8,7 +8,7 @@ import { dirname, join } from "node:path";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 buildSync({
-  entryPoints: { main: join(root, "main.ts"), plan: join(root, "tools/plan.ts") },
+  entryPoints: { main: join(root, "main.ts"), plan: join(root, "tools/plan.ts"), access: join(root, "tools/access.ts") },
   outdir: join(root, "dist"),
   bundle: true,
   platform: "node",

@@ -1,0 +1,307 @@
+/**
+ * The gate: effective access against declared intent, plus the denial probes.
+ * Fails on a declared grant that is not allowed (or not under its conditions), on
+ * anything allowed that nobody declared, on a probe that was not denied, and on
+ * stacks that don't match the map.
+ */
+import type { Model } from "../config/model";
+import type { Candidates } from "./candidates";
+import { S3_OBJECT_ACTIONS } from "../policies/actions";
+import { bestDecision, bestScenarios, isEvaluated, requestFor, WRONG_EXTERNAL_ID, type Scenario } from "./effective";
+import type { Decision, Evaluator } from "./evaluator";
+import { intendedAttachments } from "./intent";
+import { byText, globMatches, hasWildcard, sortedUnique } from "./policy-json";
+import { BUCKET_CHANGES, OBJECT_CHANGES } from "./principals";
+import type { Access, CallerSpec, Difference, Intent, Inventory, PolicyText, ProbeCase, ProbeKind, ProbeSummary, TargetAction, TargetSpec, Verdict } from "./types";
+
+/** Everything the gate compares. */
+export interface GateInput {
+  readonly model: Model;
+  readonly inventory: Inventory;
+  readonly callers: readonly CallerSpec[];
+  readonly targets: readonly TargetSpec[];
+  readonly access: readonly Access[];
+  readonly intents: readonly Intent[];
+  readonly evaluator: Evaluator;
+  readonly candidates: Candidates;
+}
+
+/** What each probe checks, as the report prints it. */
+export const PROBE_TITLES: Readonly<Record<ProbeKind, string>> = {
+  "unknown-account": "A caller from an account the map doesn't name (its own policies allowing everything, with MFA and every external id the stacks hold)",
+  "ungranted-group": "A group of a granted account that was not granted",
+  "read-only-write": "A read grantee writing or deleting objects",
+  "bucket-change": "Any caller changing a bucket (policy, ACL, deletion, versioning, lifecycle, encryption, public access block, ownership) or destroying object versions",
+  "no-mfa": "A grant that requires MFA, without MFA (aws:MultiFactorAuthPresent false, then absent)",
+  "external-id": "An external caller without, then with a wrong, external id",
+  "plain-http": "Any request to a bucket without TLS (aws:SecureTransport false)",
+};
+
+const PROBE_ORDER = Object.keys(PROBE_TITLES) as ProbeKind[];
+
+/** Formats a policy's place for messages. */
+export const placeOf = (p: PolicyText): string => `${p.address} (stack ${p.stack})`;
+
+/** Runs the gate. */
+export async function checkAccess(input: GateInput): Promise<Verdict> {
+  const differences = [
+    ...stackDifferences(input),
+    ...attachmentDifferences(input),
+    ...(await intentDifferences(input)),
+    ...undeclaredDifferences(input),
+  ];
+  const { summaries, failures } = await runProbes(input);
+  const all = [...differences, ...failures];
+  return { ok: all.length === 0, differences: all, probes: summaries };
+}
+
+function stackDifferences({ model, inventory }: GateInput): Difference[] {
+  const out: Difference[] = [];
+  const stacks = new Map(inventory.stacks.map((s) => [s.name, s]));
+  for (const a of model.accounts) {
+    const s = stacks.get(a.name);
+    if (!s) out.push({ kind: "stack", actions: [], message: `account ${a.name} (${a.id}) has no stack in the output: synthesize again` });
+    else if (s.accountId !== a.id) out.push({ kind: "stack", actions: [], message: `stack ${a.name} is for account ${s.accountId}, but the map says ${a.name} is ${a.id}` });
+  }
+  const names = new Set(model.accounts.map((a) => a.name));
+  for (const s of inventory.stacks) if (!names.has(s.name)) out.push({ kind: "stack", actions: [], message: `stack ${s.name} (${s.accountId}) is not an account of the map: stale output? synthesize again` });
+  for (const p of inventory.problems) out.push({ kind: "error", actions: [], message: `${p.address} (stack ${p.stack}): ${p.message}` });
+  return out;
+}
+
+function attachmentDifferences({ model, inventory }: GateInput): Difference[] {
+  const intended = intendedAttachments(model);
+  const out: Difference[] = [];
+  for (const s of inventory.stacks) {
+    for (const r of s.roles) {
+      const id = `${s.name}/role/${r.name}`;
+      const want = intended.get(id);
+      if (!want) continue;
+      const have = sortedUnique(r.attachments.map((a) => a.policyArn));
+      const missing = want.filter((w) => !have.includes(w));
+      const extra = have.filter((h) => !want.includes(h));
+      if (missing.length > 0) out.push({ kind: "attachment", target: id, actions: [], message: `${r.address} (stack ${s.name}) lacks the attachment of ${missing.join(", ")} that the map declares` });
+      if (extra.length > 0) out.push({ kind: "attachment", target: id, actions: [], message: `${r.address} (stack ${s.name}) has ${extra.join(", ")} attached, which the map does not declare` });
+    }
+  }
+  return out;
+}
+
+const matches = (pattern: string, action: string): boolean => (hasWildcard(pattern) ? globMatches(pattern, action) : pattern.toLowerCase() === action.toLowerCase());
+
+async function intentDifferences(input: GateInput): Promise<Difference[]> {
+  const { callers, targets, access, intents, evaluator, model } = input;
+  const callerById = new Map(callers.map((c) => [c.id, c]));
+  const targetById = new Map(targets.map((t) => [t.id, t]));
+  const byPair = groupBy(access, (a) => pairKey(a.caller, a.target));
+  const out: Difference[] = [];
+  for (const intent of intents) {
+    const head = `${intent.caller} → ${intent.target}`;
+    const declared = `declared (${intent.what}, ${intent.declaredAt})`;
+    const c = callerById.get(intent.caller);
+    const t = targetById.get(intent.target);
+    if (!c || !t) {
+      const absent = !c ? `the caller ${intent.caller} is not in the stacks` : `${intent.target} is in no stack${intent.target.startsWith("resource/") ? "'s identity policy" : ""}`;
+      out.push({ kind: "missing", caller: intent.caller, target: intent.target, actions: intent.actions, message: `${head}: ${intent.actions.join(", ")} ${declared}, but ${absent}` });
+      continue;
+    }
+    const granted = byPair.get(pairKey(intent.caller, intent.target)) ?? [];
+    const reasons = new Map<string, string[]>();
+    for (const action of intent.actions) {
+      if (granted.some((a) => matches(action, a.action))) continue;
+      const probes = t.actions.filter((ta) => matches(action, ta.action));
+      const reason =
+        probes.length === 0
+          ? `${action} is not an action ${t.id} is probed with`
+          : explainDenial((await bestDecision(evaluator, c, t, probes[0], model.organizationId)).decision, c, t);
+      reasons.set(reason, [...(reasons.get(reason) ?? []), action]);
+    }
+    for (const [reason, actions] of reasons) {
+      out.push({ kind: "missing", caller: intent.caller, target: intent.target, actions, message: `${head}: ${actions.join(", ")} ${declared}, but not allowed: ${reason}` });
+    }
+    const covered = granted.filter((a) => intent.actions.some((p) => matches(p, a.action)));
+    out.push(...conditionDifferences(intent, covered, t));
+  }
+  return out;
+}
+
+function conditionDifferences(intent: Intent, covered: readonly Access[], t: TargetSpec): Difference[] {
+  const head = `${intent.caller} → ${intent.target}`;
+  const problems: [string, (a: Access) => boolean][] = [
+    [`allowed without MFA, but the map requires MFA (${intent.declaredAt})`, (a) => intent.mfa && !a.mfa],
+    [`needs MFA, which the map does not require of this caller (${intent.declaredAt})`, (a) => !intent.mfa && a.mfa],
+    [`allowed without the external id ${intent.externalId} (${intent.declaredAt})`, (a) => intent.externalId !== undefined && a.externalId === undefined],
+    [`needs an external id other than the declared ${intent.externalId}`, (a) => intent.externalId !== undefined && a.externalId !== undefined && a.externalId !== intent.externalId],
+    [`allowed over plain HTTP: ${t.policy ? placeOf(t.policy) : t.id} does not deny aws:SecureTransport false`, (a) => a.tls === false],
+  ];
+  return problems.flatMap(([message, applies]) => {
+    const actions = covered.filter(applies).map((a) => a.action);
+    return actions.length === 0 ? [] : [{ kind: "condition" as const, caller: intent.caller, target: intent.target, actions, message: `${head}: ${actions.join(", ")} ${message}` }];
+  });
+}
+
+function undeclaredDifferences({ access, intents, callers, targets }: GateInput): Difference[] {
+  const callerById = new Map(callers.map((c) => [c.id, c]));
+  const targetById = new Map(targets.map((t) => [t.id, t]));
+  const intentsByPair = groupBy(intents, (i) => pairKey(i.caller, i.target));
+  const byPair = new Map<string, Access[]>();
+  for (const a of access) {
+    const declared = (intentsByPair.get(pairKey(a.caller, a.target)) ?? []).some((i) => i.actions.some((p) => matches(p, a.action)));
+    if (declared) continue;
+    const key = `${a.caller}\u0000${a.target}`;
+    byPair.set(key, [...(byPair.get(key) ?? []), a]);
+  }
+  return [...byPair.values()].map((list) => {
+    const { caller, target } = list[0];
+    const c = callerById.get(caller)!;
+    const t = targetById.get(target)!;
+    const actions = list.map((a) => a.action);
+    return { kind: "undeclared", caller, target, actions, message: `${caller} → ${target}: ${actions.join(", ")} allowed, but the map declares no such grant (${explainAllow(c, t)})` };
+  });
+}
+
+/** Why a request was denied, naming the half that refused it. */
+export function explainDenial(d: Decision, c: CallerSpec, t: TargetSpec): string {
+  if (d.result === "Error") return `the evaluator cannot evaluate it: ${d.error}`;
+  if (d.result === "ExplicitlyDenied") return `explicitly denied by ${d.deniedBy.join(", ")}`;
+  const parts: string[] = [];
+  if (d.identity !== "Allowed" && !c.identityOutside && c.kind !== "service") {
+    parts.push(c.identity.length > 0 ? `the caller's half (${c.identity.map(placeOf).join(", ")}) does not allow it` : `the caller has no identity policy in the stacks`);
+  }
+  const crossOrRole = t.kind === "role" || (t.accountId !== undefined && t.accountId !== c.accountId);
+  if (t.kind !== "resource" && (crossOrRole || d.identity === "Allowed") && d.resource !== "Allowed" && d.resource !== "AllowedForAccount") {
+    parts.push(t.policy ? `the resource's half (${placeOf(t.policy)}) does not allow it` : `${t.address ?? t.id} has no resource policy`);
+  }
+  return parts.length > 0 ? parts.join("; ") : "denied";
+}
+
+function explainAllow(c: CallerSpec, t: TargetSpec): string {
+  const identity = c.identityOutside ? "its own account's policies" : c.kind === "service" ? "the service" : c.identity.map(placeOf).join(", ") || "no identity policy";
+  return t.policy ? `allowed by ${identity} and ${placeOf(t.policy)}` : `allowed by ${identity}`;
+}
+
+/** One probe request, ready to evaluate. */
+export interface ProbeRun {
+  readonly kase: ProbeCase;
+  readonly caller: CallerSpec;
+  readonly target: TargetSpec;
+  readonly ta: TargetAction;
+  readonly scenario: Scenario;
+}
+
+/** Every probe request: each must be denied. Callers that are not candidates for a target are denied by construction (candidates.ts) and not asked, except the outsider, which is asked about every target. */
+export function probeRuns({ callers, targets, intents, candidates }: Pick<GateInput, "callers" | "targets" | "intents" | "candidates">): ProbeRun[] {
+  const callerById = new Map(callers.map((c) => [c.id, c]));
+  const targetById = new Map(targets.map((t) => [t.id, t]));
+  const mapTargets = targets.filter((t) => t.kind !== "resource");
+  const runs: ProbeRun[] = [];
+  const add = (probe: ProbeKind, c: CallerSpec, t: TargetSpec, ta: TargetAction, scenario: Scenario, context: string) =>
+    runs.push({ kase: { probe, caller: c.id, target: t.id, action: ta.action, context }, caller: c, target: t, ta, scenario });
+  const best = (c: CallerSpec) => bestScenarios(c);
+  const describe = (s: Scenario) => [s.mfa === "true" ? "MFA" : s.mfa === "false" ? "MFA false" : "no MFA", s.externalId === null ? undefined : s.externalId === WRONG_EXTERNAL_ID ? "wrong external id" : `external id ${s.externalId}`, s.tls === "false" ? "plain HTTP" : undefined].filter(Boolean).join(", ");
+
+  for (const c of callers.filter((x) => x.kind === "outsider")) {
+    for (const t of mapTargets) for (const ta of t.actions) for (const s of best(c)) add("unknown-account", c, t, ta, s, describe(s));
+  }
+
+  // Groups of an account that some grant on the target names, which were not granted themselves.
+  const groupsByStack = groupBy(callers.filter((x) => x.kind === "group"), (c) => c.stack ?? "");
+  const intentsByTarget = groupBy(intents, (i) => i.target);
+  for (const t of mapTargets) {
+    const targetIntents = intentsByTarget.get(t.id) ?? [];
+    const grantedCallers = new Set(targetIntents.map((i) => i.caller));
+    const grantedStacks = new Set(targetIntents.map((i) => callerById.get(i.caller)?.stack).filter((x): x is string => x !== undefined));
+    for (const stack of grantedStacks) {
+      for (const c of groupsByStack.get(stack) ?? []) {
+        if (grantedCallers.has(c.id)) continue;
+        for (const ta of t.actions) for (const s of best(c)) add("ungranted-group", c, t, ta, s, describe(s));
+      }
+    }
+  }
+
+  const writes = S3_OBJECT_ACTIONS["read-write"].filter((a) => !S3_OBJECT_ACTIONS.read.includes(a));
+  for (const i of intents.filter((x) => x.what === "grants read")) {
+    const c = callerById.get(i.caller);
+    const t = targetById.get(i.target);
+    if (!c || !t) continue;
+    for (const ta of t.actions.filter((x) => writes.includes(x.action))) for (const s of best(c)) add("read-only-write", c, t, ta, s, describe(s));
+  }
+
+  const changes = [...BUCKET_CHANGES, ...OBJECT_CHANGES];
+  for (const t of targets.filter((x) => x.kind === "bucket")) {
+    const outsiders = callers.filter((x) => x.kind === "outsider");
+    for (const c of [...(candidates.get(t.id) ?? []), ...outsiders]) {
+      if (!isEvaluated(c, t)) continue;
+      for (const ta of t.actions.filter((x) => changes.includes(x.action))) for (const s of best(c)) add("bucket-change", c, t, ta, s, describe(s));
+      for (const ta of t.actions) for (const s of best(c)) add("plain-http", c, t, ta, { ...s, tls: "false" }, describe({ ...s, tls: "false" }));
+    }
+  }
+
+  for (const i of intents) {
+    const c = callerById.get(i.caller);
+    const t = targetById.get(i.target);
+    if (!c || !t) continue;
+    const declared = t.actions.filter((ta) => i.actions.some((p) => matches(p, ta.action)));
+    for (const ta of declared) {
+      for (const s of best(c)) {
+        if (i.mfa) {
+          for (const mfa of ["false", "absent"] as const) add("no-mfa", c, t, ta, { ...s, mfa }, describe({ ...s, mfa }));
+        }
+        if (i.externalId !== undefined) {
+          for (const externalId of [null, WRONG_EXTERNAL_ID]) add("external-id", c, t, ta, { ...s, externalId }, describe({ ...s, externalId }));
+        }
+      }
+    }
+  }
+  return runs;
+}
+
+const pairKey = (caller: string, target: string): string => `${caller}\u0000${target}`;
+
+/** Groups a list by a key, keeping order. */
+export function groupBy<T>(list: readonly T[], key: (x: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const x of list) {
+    const k = key(x);
+    const l = out.get(k);
+    if (l) l.push(x);
+    else out.set(k, [x]);
+  }
+  return out;
+}
+
+async function runProbes(input: GateInput): Promise<{ summaries: ProbeSummary[]; failures: Difference[] }> {
+  const runs = probeRuns(input);
+  const results = new Map<ProbeKind, { runs: ProbeRun[]; failed: ProbeRun[] }>(PROBE_ORDER.map((k) => [k, { runs: [], failed: [] }]));
+  for (const run of runs) {
+    const d = await input.evaluator.evaluate(requestFor(run.caller, run.target, run.ta, run.scenario, input.model.organizationId));
+    const r = results.get(run.kase.probe)!;
+    r.runs.push(run);
+    if (d.result === "Allowed" || d.result === "Error") r.failed.push(run);
+  }
+  const summaries = PROBE_ORDER.map((probe): ProbeSummary => {
+    const r = results.get(probe)!;
+    return {
+      probe,
+      title: PROBE_TITLES[probe],
+      requests: r.runs.length,
+      denied: r.runs.length - r.failed.length,
+      pairs: sortedUnique(r.runs.map((x) => `${x.kase.caller} → ${x.kase.target}`)),
+      failures: r.failed.map((x) => x.kase),
+    };
+  });
+  const failures: Difference[] = [];
+  for (const s of summaries) {
+    const byPair = new Map<string, ProbeCase[]>();
+    for (const f of s.failures) {
+      const key = `${f.caller}\u0000${f.target}\u0000${f.context}`;
+      byPair.set(key, [...(byPair.get(key) ?? []), f]);
+    }
+    for (const list of [...byPair.values()].sort((a, b) => byText(`${a[0].caller} ${a[0].target}`, `${b[0].caller} ${b[0].target}`))) {
+      const { caller, target, context } = list[0];
+      const actions = sortedUnique(list.map((f) => f.action));
+      failures.push({ kind: "probe", caller, target, actions, message: `probe "${s.probe}" not denied: ${caller} → ${target}: ${actions.join(", ")} (${context})` });
+    }
+  }
+  return { summaries, failures };
+}

@@ -1,0 +1,113 @@
+/**
+ * Effective access: every caller against every target, each request evaluated with
+ * both halves, first in the best context the caller can present (TLS, MFA, its
+ * external id), then without each of those to learn which conditions it needs.
+ */
+import type { Candidates } from "./candidates";
+import type { Decision, Evaluator, SimRequest } from "./evaluator";
+import type { Access, CallerSpec, TargetAction, TargetSpec } from "./types";
+
+/** The request context that can vary. `null` external id: none sent. */
+export interface Scenario {
+  readonly mfa: "true" | "false" | "absent";
+  readonly externalId: string | null;
+  readonly tls: "true" | "false";
+}
+
+/** A wrong external id for probes: no policy should hold it. */
+export const WRONG_EXTERNAL_ID = "access-probe-wrong-external-id";
+
+/** Services carry no MFA; everyone else may (people, and role sessions started with MFA). */
+export const canPresentMfa = (c: CallerSpec): boolean => c.kind !== "service";
+
+/** The best contexts a caller can present: one per external id it knows (or one without). */
+export function bestScenarios(c: CallerSpec): Scenario[] {
+  const mfa = canPresentMfa(c) ? "true" : "absent";
+  const ids = c.externalIds.length > 0 ? c.externalIds : [null];
+  return ids.map((externalId) => ({ mfa, externalId, tls: "true" }));
+}
+
+/** Request context keys for a caller in a scenario. iam-simulate fills none of these itself. */
+export function contextFor(c: CallerSpec, action: string, s: Scenario, organizationId?: string): Record<string, string> {
+  const ctx: Record<string, string> = { "aws:SecureTransport": s.tls };
+  if (s.mfa !== "absent") ctx["aws:MultiFactorAuthPresent"] = s.mfa;
+  if (c.principalArn) ctx["aws:PrincipalArn"] = c.principalArn;
+  if (c.accountId) ctx["aws:PrincipalAccount"] = c.accountId;
+  if (c.kind === "service") ctx["aws:PrincipalServiceName"] = c.principal;
+  if (organizationId && c.inOrganization) ctx["aws:PrincipalOrgID"] = organizationId;
+  if (s.externalId !== null && action.toLowerCase() === "sts:assumerole") ctx["sts:ExternalId"] = s.externalId;
+  return ctx;
+}
+
+/** True when the pair is evaluated at all: resources outside the stacks only for callers whose policies the stacks hold. */
+export function isEvaluated(c: CallerSpec, t: TargetSpec): boolean {
+  return t.kind !== "resource" || c.kind === "group" || c.kind === "role";
+}
+
+/** The request for one caller, target action and scenario. */
+export function requestFor(c: CallerSpec, t: TargetSpec, ta: TargetAction, s: Scenario, organizationId?: string): SimRequest {
+  return {
+    principal: c.principal,
+    action: ta.action,
+    resource: ta.resource,
+    // Outside resources: the caller's own account, so that only its own half decides.
+    resourceAccount: t.accountId ?? c.accountId ?? "000000000000",
+    identity: c.identityOutside ? "outside" : c.identity,
+    ...(t.policy ? { resourcePolicy: t.policy } : {}),
+    context: contextFor(c, ta.action, s, organizationId),
+  };
+}
+
+/** The decision in the caller's best context: the first of its external ids that is allowed, else the first tried. */
+export async function bestDecision(
+  evaluator: Evaluator,
+  c: CallerSpec,
+  t: TargetSpec,
+  ta: TargetAction,
+  organizationId?: string,
+): Promise<{ decision: Decision; scenario: Scenario }> {
+  let first: { decision: Decision; scenario: Scenario } | undefined;
+  for (const scenario of bestScenarios(c)) {
+    const decision = await evaluator.evaluate(requestFor(c, t, ta, scenario, organizationId));
+    if (decision.result === "Allowed") return { decision, scenario };
+    first ??= { decision, scenario };
+  }
+  return first!;
+}
+
+const denied = (d: Decision): boolean => d.result !== "Allowed";
+
+/** Which conditions an allowed request needs: each is dropped in turn, and needed when the request is then denied. */
+async function conditionsOf(evaluator: Evaluator, c: CallerSpec, t: TargetSpec, ta: TargetAction, best: Scenario, organizationId?: string): Promise<Omit<Access, "caller" | "target" | "action">> {
+  const run = (s: Scenario) => evaluator.evaluate(requestFor(c, t, ta, s, organizationId));
+  const mfa = best.mfa === "true" && denied(await run({ ...best, mfa: "false" })) && denied(await run({ ...best, mfa: "absent" }));
+  const externalId =
+    best.externalId !== null && denied(await run({ ...best, externalId: null })) && denied(await run({ ...best, externalId: WRONG_EXTERNAL_ID }))
+      ? best.externalId
+      : undefined;
+  // Only the stacks' buckets: an outside bucket's policy is not in the stacks, so its TLS rule is unknown.
+  const tls = t.kind === "bucket" ? denied(await run({ ...best, tls: "false" })) : undefined;
+  return { mfa, ...(externalId !== undefined ? { externalId } : {}), ...(tls !== undefined ? { tls } : {}) };
+}
+
+/** Every allowed (caller, target, action) with the conditions it needs, sorted. Only candidates are asked (see candidates.ts). */
+export async function effectiveAccess(evaluator: Evaluator, targets: readonly TargetSpec[], candidates: Candidates, organizationId?: string): Promise<Access[]> {
+  const out: Access[] = [];
+  for (const t of targets) {
+    for (const c of candidates.get(t.id) ?? []) {
+      if (!isEvaluated(c, t)) continue;
+      for (const ta of t.actions) {
+        const { decision, scenario } = await bestDecision(evaluator, c, t, ta, organizationId);
+        if (decision.result !== "Allowed") continue;
+        out.push({ caller: c.id, target: t.id, action: ta.action, ...(await conditionsOf(evaluator, c, t, ta, scenario, organizationId)) });
+      }
+    }
+  }
+  return sortAccess(out);
+}
+
+/** Sorts by caller, target, action. */
+export function sortAccess(list: readonly Access[]): Access[] {
+  const key = (a: Access) => `${a.caller}\u0000${a.target}\u0000${a.action}`;
+  return [...list].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}

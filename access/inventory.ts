@@ -1,0 +1,168 @@
+/**
+ * Reads synthesized stacks back: every group, role, bucket and policy document of
+ * each `stacks/<name>/cdk.tf.json`, with the Terraform address that holds it. The
+ * report is about what Terraform will apply, so it reads the output, never the
+ * map. Anything that cannot be read as expected is a {@link Problem}, not a crash.
+ */
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { byText, sizeOf, unescapeTerraform } from "./policy-json";
+import type { Attachment, BucketEntity, GroupEntity, Inventory, PolicyJson, PolicyText, Problem, RoleEntity, StackInventory } from "./types";
+
+type Resources = Record<string, Record<string, Record<string, unknown>>>;
+
+/** The stacks of an output folder (`cdktf.out`), in name order. Throws only when there is no such folder. */
+export function readInventory(outdir: string): Inventory {
+  const root = join(outdir, "stacks");
+  if (!existsSync(root)) throw new Error(`${root} does not exist: synthesize first (npm run synth)`);
+  const problems: Problem[] = [];
+  const stacks: StackInventory[] = [];
+  for (const name of readdirSync(root).sort(byText)) {
+    const file = join(root, name, "cdk.tf.json");
+    if (!existsSync(file)) continue;
+    let json: unknown;
+    try {
+      json = JSON.parse(readFileSync(file, "utf8"));
+    } catch (e) {
+      problems.push({ stack: name, address: file, message: `not JSON: ${(e as Error).message}` });
+      continue;
+    }
+    stacks.push(readStack(name, json as Record<string, unknown>, problems));
+  }
+  return { stacks, problems };
+}
+
+/** One stack's inventory from its parsed `cdk.tf.json`. */
+export function readStack(name: string, json: Record<string, unknown>, problems: Problem[]): StackInventory {
+  const resources = (json.resource ?? {}) as Resources;
+  const of = (type: string): [string, Record<string, unknown>][] => Object.entries(resources[type] ?? {}).sort(([a], [b]) => byText(a, b));
+  const accountId = stackAccount(json);
+  if (!accountId) problems.push({ stack: name, address: "provider.aws", message: "no provider names allowed_account_ids: the stack's account is unknown" });
+  const account = accountId ?? "000000000000";
+  const switchUrls = roleUrls(json);
+
+  // Names of resources by address, to resolve `${aws_iam_role.x.name}` and `${aws_s3_bucket.x.id}`.
+  const nameOf = (type: string, attr: string, ref: unknown): string | undefined => {
+    if (typeof ref !== "string") return undefined;
+    const m = /^\$\{([a-z0-9_]+)\.([^.}]+)\.([a-z_]+)\}$/.exec(ref);
+    if (!m) return ref;
+    const target = resources[m[1]]?.[m[2]];
+    if (m[1] !== type || !target) return undefined;
+    const v = target[attr];
+    return typeof v === "string" ? v : undefined;
+  };
+  const doc = (address: string, label: string, text: unknown): PolicyText | undefined => {
+    if (typeof text !== "string") {
+      problems.push({ stack: name, address, message: `${label} is not a literal JSON string` });
+      return undefined;
+    }
+    const raw = unescapeTerraform(text);
+    let document: PolicyJson;
+    try {
+      document = JSON.parse(raw) as PolicyJson;
+    } catch (e) {
+      problems.push({ stack: name, address, message: `${label} is not valid JSON: ${(e as Error).message}` });
+      return undefined;
+    }
+    if (typeof document !== "object" || document === null || Array.isArray(document)) {
+      problems.push({ stack: name, address, message: `${label} is not a JSON object` });
+      return undefined;
+    }
+    return { stack: name, address, label, document, size: sizeOf(raw) };
+  };
+
+  const policies: PolicyText[] = [];
+  const policyByAddress = new Map<string, PolicyText>();
+  const policyNames = new Map<string, string>();
+  for (const [key, r] of of("aws_iam_policy")) {
+    const policyName = String(r.name ?? key);
+    const p = doc(`aws_iam_policy.${key}`, `customer managed policy ${policyName}`, r.policy);
+    policyNames.set(key, policyName);
+    if (p) {
+      policies.push(p);
+      policyByAddress.set(key, p);
+    }
+  }
+  const attachment = (address: string, policyArn: unknown): Attachment | undefined => {
+    if (typeof policyArn !== "string") return undefined;
+    const ref = /^\$\{aws_iam_policy\.([^.}]+)\.arn\}$/.exec(policyArn);
+    if (ref) {
+      const policyName = policyNames.get(ref[1]);
+      if (!policyName) {
+        problems.push({ stack: name, address, message: `attaches ${policyArn}, which is not in the stack` });
+        return undefined;
+      }
+      const customer = policyByAddress.get(ref[1]);
+      return { address, policyArn: `arn:aws:iam::${account}:policy/${policyName}`, policyName, ...(customer ? { customer } : {}) };
+    }
+    return { address, policyArn, policyName: policyArn.replace(/^.*:policy\//, "") };
+  };
+
+  const groups: GroupEntity[] = of("aws_iam_group").map(([key, r]) => {
+    const groupName = String(r.name ?? key);
+    const inline = of("aws_iam_group_policy")
+      .filter(([, p]) => nameOf("aws_iam_group", "name", p.group) === groupName)
+      .flatMap(([k, p]) => opt(doc(`aws_iam_group_policy.${k}`, `inline policy of group ${groupName}`, p.policy)));
+    const attachments = of("aws_iam_group_policy_attachment")
+      .filter(([, a]) => nameOf("aws_iam_group", "name", a.group) === groupName)
+      .flatMap(([k, a]) => opt(attachment(`aws_iam_group_policy_attachment.${k}`, a.policy_arn)));
+    return { kind: "group", stack: name, accountId: account, name: groupName, arn: `arn:aws:iam::${account}:group/${groupName}`, address: `aws_iam_group.${key}`, inline, attachments };
+  });
+
+  const roles: RoleEntity[] = of("aws_iam_role").map(([key, r]) => {
+    const roleName = String(r.name ?? key);
+    const address = `aws_iam_role.${key}`;
+    const trust = doc(address, `trust policy of role ${roleName}`, r.assume_role_policy);
+    const inline = of("aws_iam_role_policy")
+      .filter(([, p]) => nameOf("aws_iam_role", "name", p.role) === roleName)
+      .flatMap(([k, p]) => opt(doc(`aws_iam_role_policy.${k}`, `inline policy of role ${roleName}`, p.policy)));
+    const attachments = of("aws_iam_role_policy_attachment")
+      .filter(([, a]) => nameOf("aws_iam_role", "name", a.role) === roleName)
+      .flatMap(([k, a]) => opt(attachment(`aws_iam_role_policy_attachment.${k}`, a.policy_arn)));
+    const url = switchUrls.get(roleName);
+    return {
+      kind: "role",
+      stack: name,
+      accountId: account,
+      name: roleName,
+      arn: `arn:aws:iam::${account}:role/${roleName}`,
+      address,
+      ...(trust ? { trust } : {}),
+      inline,
+      attachments,
+      ...(typeof r.max_session_duration === "number" ? { maxSessionSeconds: r.max_session_duration } : {}),
+      ...(url ? { switchRoleUrl: url } : {}),
+    };
+  });
+
+  const buckets: BucketEntity[] = of("aws_s3_bucket").map(([key, r]) => {
+    const bucketName = String(r.bucket ?? key);
+    const policies = of("aws_s3_bucket_policy").filter(([, p]) => nameOf("aws_s3_bucket", "bucket", p.bucket) === bucketName);
+    if (policies.length > 1) problems.push({ stack: name, address: `aws_s3_bucket.${key}`, message: `${policies.length} bucket policies for one bucket: only one takes effect` });
+    const policy = policies[0] ? doc(`aws_s3_bucket_policy.${policies[0][0]}`, `bucket policy of ${bucketName}`, policies[0][1].policy) : undefined;
+    return { kind: "bucket", stack: name, accountId: account, name: bucketName, arn: `arn:aws:s3:::${bucketName}`, address: `aws_s3_bucket.${key}`, ...(policy ? { policy } : {}) };
+  });
+
+  return { name, accountId: account, groups, roles, buckets, policies };
+}
+
+const opt = <T>(v: T | undefined): T[] => (v === undefined ? [] : [v]);
+
+/** The account every provider of the stack is pinned to (`allowed_account_ids`). */
+function stackAccount(json: Record<string, unknown>): string | undefined {
+  const providers = ((json.provider ?? {}) as Record<string, unknown>).aws;
+  const list = Array.isArray(providers) ? providers : providers ? [providers] : [];
+  for (const p of list as Record<string, unknown>[]) {
+    const ids = p.allowed_account_ids;
+    if (Array.isArray(ids) && typeof ids[0] === "string") return ids[0];
+  }
+  return undefined;
+}
+
+/** Switch-role links from the stack's `roles` output. */
+function roleUrls(json: Record<string, unknown>): Map<string, string> {
+  const value = (((json.output ?? {}) as Record<string, { value?: unknown }>).roles?.value ?? {}) as Record<string, { switch_role_url?: unknown }>;
+  const out = new Map<string, string>();
+  for (const [role, v] of Object.entries(value)) if (typeof v?.switch_role_url === "string") out.set(role, v.switch_role_url);
+  return out;
+}

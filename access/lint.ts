@@ -1,0 +1,199 @@
+/**
+ * Lint findings on the synthesized policies, each with its stack, Terraform
+ * address and a fix: wildcards in identity policies, unknown actions, public
+ * principals, trust without MFA, documents near their size quota, groups granted
+ * nothing, roles nobody can assume, and AWS managed policies that are not evaluated.
+ */
+import { actionProblem } from "../config/actions";
+import { LIMITS } from "../policies/limits";
+import { arnAccount, asList, byText, conditionValues, hasCondition, hasWildcard, principalsOf, rootAccount, sortedUnique, statementsOf } from "./policy-json";
+import { identityPolicies } from "./principals";
+import type { Access, Finding, Inventory, PolicyText, StatementJson } from "./types";
+
+/** Share of a quota at which a document is reported. */
+export const SIZE_WARNING_RATIO = 0.9;
+
+/** What the linter reads. */
+export interface LintInput {
+  readonly inventory: Inventory;
+  readonly access: readonly Access[];
+}
+
+const stmtName = (s: StatementJson, i: number): string => (s.Sid ? `statement ${s.Sid}` : `statement #${i + 1}`);
+const allows = (s: StatementJson): boolean => s.Effect === "Allow";
+
+/** Every finding, sorted by stack, resource and rule. */
+export async function lintStacks({ inventory, access }: LintInput): Promise<Finding[]> {
+  const out: Finding[] = [];
+  const reaching = new Set(access.map((a) => a.caller));
+  const assumed = new Set(access.filter((a) => a.action.toLowerCase() === "sts:assumerole" && !a.caller.startsWith("account/")).map((a) => a.target));
+  for (const stack of inventory.stacks) {
+    const identity = new Map<string, PolicyText>();
+    for (const e of [...stack.groups, ...stack.roles]) for (const p of identityPolicies(e)) identity.set(p.address, p);
+    for (const p of stack.policies) identity.set(p.address, p);
+    for (const p of identity.values()) out.push(...wildcards(p));
+
+    const resource = [...stack.roles.flatMap((r) => (r.trust ? [r.trust] : [])), ...stack.buckets.flatMap((b) => (b.policy ? [b.policy] : []))];
+    for (const p of resource) out.push(...publicPrincipals(p));
+    for (const r of stack.roles) if (r.trust) out.push(...trustWithoutMfa(r.trust));
+    for (const p of [...identity.values(), ...resource]) out.push(...(await unknownActions(p)));
+
+    for (const g of stack.groups) for (const p of g.inline) out.push(...size(p, LIMITS.groupInline, "group inline policy", "grant this group fewer roles and buckets, or split its people across groups"));
+    for (const r of stack.roles) {
+      for (const p of r.inline) out.push(...size(p, LIMITS.roleInline, "role inline policy", "grant this role fewer roles and buckets, or split it"));
+      if (r.trust) out.push(...size(r.trust, LIMITS.trustPolicy, "trust policy", "split its callers across more roles"));
+    }
+    for (const p of stack.policies) out.push(...size(p, LIMITS.managedPolicy, "managed policy", "split it into several policies"));
+    for (const b of stack.buckets) if (b.policy) out.push(...size(b.policy, LIMITS.bucketPolicy, "bucket policy", "grant fewer callers on this bucket"));
+
+    for (const g of stack.groups) {
+      const id = `${stack.name}/${g.name}`;
+      if (g.attachments.length === 0 && !reaching.has(id)) {
+        out.push({
+          severity: "warning",
+          rule: "unused-group",
+          stack: stack.name,
+          resource: g.address,
+          message: `group ${g.name} is granted nothing: it can assume no role and reach no bucket`,
+          fix: `grant it a role (roles.<role>.assumableBy: [${id}]) or a bucket (grants: {${id}: read}), or remove it from accounts.${stack.name}.groups`,
+        });
+      }
+    }
+    for (const r of stack.roles) {
+      const id = `${stack.name}/role/${r.name}`;
+      if (!assumed.has(id)) {
+        out.push({
+          severity: "warning",
+          rule: "unassumable-role",
+          stack: stack.name,
+          resource: r.address,
+          message: `nobody can assume role ${r.name}: no caller has both halves (trust policy and its own sts:AssumeRole)`,
+          fix: `check the callers in roles.${r.name}.assumableBy and that each caller's account synthesized its half; or remove the role`,
+        });
+      }
+      const sameAccountBuckets = stack.buckets.map((b) => b.name);
+      for (const a of r.attachments.filter((x) => !x.customer)) {
+        out.push({
+          severity: "info",
+          rule: "managed-policy-not-evaluated",
+          stack: stack.name,
+          resource: a.address,
+          message: `AWS managed policy ${a.policyName} is attached to role ${r.name}; its content is not evaluated, so the role may do more than this report shows${sameAccountBuckets.length > 0 ? ` (possibly on same-account buckets: ${sameAccountBuckets.join(", ")})` : ""}`,
+          fix: `review what ${a.policyName} allows; a customer managed policy in the map would be evaluated`,
+        });
+      }
+    }
+  }
+  return out.sort((a, b) => byText(`${a.stack}\u0000${a.resource}\u0000${a.rule}\u0000${a.message}`, `${b.stack}\u0000${b.resource}\u0000${b.rule}\u0000${b.message}`));
+}
+
+const finding = (p: PolicyText, severity: Finding["severity"], rule: string, message: string, fix: string): Finding => ({
+  severity,
+  rule,
+  stack: p.stack,
+  resource: p.address,
+  message,
+  fix,
+});
+
+/** A wildcard outside an ARN's resource part (`*`, `arn:aws:iam::*:role/x`) or in a bucket name. */
+function wildResource(r: string): boolean {
+  return r === "*" || /^arn:([^:]*:){0,3}[^:]*[*?]/.test(r) || /^arn:aws[a-z-]*:s3:::[^/]*[*?]/.test(r);
+}
+
+function wildcards(p: PolicyText): Finding[] {
+  const out: Finding[] = [];
+  const statements = statementsOf(p.document);
+  // The compact form (policies/compact.ts) writes account-wildcard role ARNs on purpose, guarded by this Deny.
+  const guarded = statements.some((s) => s.Effect === "Deny" && s.Sid === "DenyUngrantedRoles");
+  statements.forEach((s, i) => {
+    if (!allows(s)) return;
+    const actions = asList(s.Action).filter(hasWildcard);
+    if (actions.length > 0 || s.NotAction !== undefined) {
+      out.push(
+        finding(
+          p,
+          "warning",
+          "wildcard-action",
+          `${p.label} ${stmtName(s, i)} allows ${s.NotAction !== undefined ? `every action but ${asList(s.NotAction).join(", ")}` : actions.join(", ")}`,
+          "list the actions the grant needs (bucket levels read and read-write already do); set allowWildcards: true on a customer policy only when a service-wide grant is meant",
+        ),
+      );
+    }
+    const resources = asList(s.Resource).filter(wildResource);
+    if (resources.length > 0 || s.NotResource !== undefined) {
+      const compact = guarded && resources.every((r) => /^arn:aws[a-z-]*:iam::\*:role\/[^*?]+$/.test(r));
+      out.push(
+        finding(
+          p,
+          compact ? "info" : "warning",
+          "wildcard-resource",
+          `${p.label} ${stmtName(s, i)} allows ${s.NotResource !== undefined ? `every resource but ${asList(s.NotResource).join(", ")}` : resources.join(", ")}${compact ? " (the compact form, past IAM's quota; DenyUngrantedRoles keeps it exact)" : ""}`,
+          compact ? "nothing to fix; grant fewer roles per caller to return to explicit ARNs" : "name the resources (role ARNs, arn:aws:s3:::<bucket> and arn:aws:s3:::<bucket>/*)",
+        ),
+      );
+    }
+  });
+  return out;
+}
+
+function publicPrincipals(p: PolicyText): Finding[] {
+  return statementsOf(p.document).flatMap((s, i) => {
+    if (!allows(s)) return [];
+    if (s.NotPrincipal !== undefined) {
+      return [finding(p, "error", "not-principal", `${p.label} ${stmtName(s, i)} allows everyone but the principals it names (NotPrincipal with Allow)`, "name the principals in Principal instead")];
+    }
+    if (principalsOf(s).wildcard && s.Condition === undefined) {
+      return [finding(p, "error", "principal-star", `${p.label} ${stmtName(s, i)} allows Principal "*" without a condition: anyone, in any account`, "name the account roots or roles that need access, or add a condition such as aws:PrincipalOrgID")];
+    }
+    return [];
+  });
+}
+
+function trustWithoutMfa(p: PolicyText): Finding[] {
+  return statementsOf(p.document).flatMap((s, i) => {
+    if (!allows(s)) return [];
+    const pr = principalsOf(s);
+    const people = [...pr.aws.filter((a) => rootAccount(a) !== undefined || /:user\//.test(a)), ...(pr.wildcard ? ["*"] : [])];
+    if (people.length === 0) return [];
+    const narrowed = ["aws:MultiFactorAuthPresent", "aws:MultiFactorAuthAge", "aws:PrincipalArn", "sts:ExternalId"].some((k) => hasCondition(s, k));
+    const mfaTrue = conditionValues(s, "aws:MultiFactorAuthPresent").some((v) => v.toLowerCase() === "true") || hasCondition(s, "aws:MultiFactorAuthAge");
+    if (narrowed && (mfaTrue || !hasCondition(s, "aws:MultiFactorAuthPresent"))) return [];
+    const accounts = sortedUnique(people.map((a) => rootAccount(a) ?? arnAccount(a) ?? a));
+    return [
+      finding(
+        p,
+        "warning",
+        "trust-without-mfa",
+        `${p.label} ${stmtName(s, i)} lets people of ${accounts.join(", ")} assume the role without MFA`,
+        "require MFA for people: remove requireMfa: false from the grant (groups), or give machines a role caller (<account>/role/<role>)",
+      ),
+    ];
+  });
+}
+
+async function unknownActions(p: PolicyText): Promise<Finding[]> {
+  const out: Finding[] = [];
+  for (const [i, s] of statementsOf(p.document).entries()) {
+    for (const action of [...asList(s.Action), ...asList(s.NotAction)]) {
+      const problem = await actionProblem(action);
+      if (problem) out.push(finding(p, "error", "unknown-action", `${p.label} ${stmtName(s, i)}: ${problem.message}`, problem.hint));
+    }
+  }
+  return out;
+}
+
+function size(p: PolicyText, limit: number, what: string, fix: string): Finding[] {
+  if (p.size < Math.ceil(limit * SIZE_WARNING_RATIO)) return [];
+  const pct = Math.round((p.size / limit) * 100);
+  const over = p.size > limit;
+  return [
+    finding(
+      p,
+      over ? "error" : "warning",
+      "policy-size",
+      `${what} is ${p.size.toLocaleString("en-US")} characters, ${pct}% of AWS's limit of ${limit.toLocaleString("en-US")}${over ? ": AWS will refuse it" : ""}`,
+      fix,
+    ),
+  ];
+}

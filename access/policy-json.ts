@@ -1,0 +1,88 @@
+/**
+ * Small readers for policy documents as they come back from a stack: one value or
+ * a list, principals in any of IAM's forms, conditions by key.
+ */
+import type { PolicyJson, StatementJson } from "./types";
+
+/** Plain code-point order: the same on every machine, whatever its locale. */
+export const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Sorted distinct strings. */
+export const sortedUnique = (values: Iterable<string>): string[] => [...new Set(values)].sort(byText);
+
+/** A policy field that IAM lets be one value or a list, as a list. */
+export function asList(v: unknown): string[] {
+  if (v === undefined || v === null) return [];
+  if (Array.isArray(v)) return v.map(String);
+  return [String(v)];
+}
+
+/** The statements of a document, as a list. */
+export function statementsOf(doc: PolicyJson | undefined): StatementJson[] {
+  const s = doc?.Statement;
+  if (s === undefined) return [];
+  return Array.isArray(s) ? [...(s as StatementJson[])] : [s as StatementJson];
+}
+
+/**
+ * Undoes Terraform's template escapes: the program writes `${` and `%{` of policy
+ * variables as `$${` and `%%{` (stacks/literal.ts), and Terraform sends them unescaped.
+ */
+export function unescapeTerraform(s: string): string {
+  return s.replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{");
+}
+
+/** Size as AWS counts it: characters without whitespace. */
+export function sizeOf(text: string): number {
+  return text.replace(/\s/g, "").length;
+}
+
+/** The principals of a statement, by kind. `*` (alone or as `AWS: "*"`) is `wildcard`. */
+export function principalsOf(s: StatementJson): { wildcard: boolean; aws: string[]; service: string[]; other: string[] } {
+  const p = s.Principal;
+  if (p === undefined) return { wildcard: false, aws: [], service: [], other: [] };
+  if (p === "*") return { wildcard: true, aws: [], service: [], other: [] };
+  if (typeof p !== "object" || p === null) return { wildcard: false, aws: [], service: [], other: [String(p)] };
+  const block = p as Record<string, unknown>;
+  const aws = asList(block.AWS);
+  const other = Object.entries(block)
+    .filter(([k]) => k !== "AWS" && k !== "Service")
+    .flatMap(([, v]) => asList(v));
+  return { wildcard: aws.includes("*"), aws: aws.filter((a) => a !== "*"), service: asList(block.Service), other };
+}
+
+/** Every value a statement's conditions give `key` (any operator, case-insensitive key). */
+export function conditionValues(s: StatementJson, key: string): string[] {
+  const wanted = key.toLowerCase();
+  return Object.values(s.Condition ?? {}).flatMap((kv) =>
+    Object.entries(kv ?? {})
+      .filter(([k]) => k.toLowerCase() === wanted)
+      .flatMap(([, v]) => asList(v)),
+  );
+}
+
+/** True when a statement has any condition on `key`. */
+export function hasCondition(s: StatementJson, key: string): boolean {
+  const wanted = key.toLowerCase();
+  return Object.values(s.Condition ?? {}).some((kv) => Object.keys(kv ?? {}).some((k) => k.toLowerCase() === wanted));
+}
+
+/** The 12-digit account of an account principal (`arn:aws:iam::<id>:root` or a bare id); undefined otherwise. */
+export function rootAccount(principal: string): string | undefined {
+  const m = /^arn:aws[a-z-]*:iam::(\d{12}):root$/.exec(principal) ?? /^(\d{12})$/.exec(principal);
+  return m?.[1];
+}
+
+/** The account of an IAM or STS ARN; undefined when it has none or a wildcard. */
+export function arnAccount(arn: string): string | undefined {
+  return /^arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):/.exec(arn)?.[1];
+}
+
+/** IAM-style glob match (`*`, `?`), case-insensitive as action names are. */
+export function globMatches(pattern: string, value: string, caseInsensitive = true): boolean {
+  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, caseInsensitive ? "i" : "");
+  return re.test(value);
+}
+
+/** True when a string holds an IAM wildcard. */
+export const hasWildcard = (s: string): boolean => s.includes("*") || s.includes("?");

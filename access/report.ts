@@ -1,0 +1,308 @@
+/**
+ * The access report in its three forms: Markdown for a pull request, JSON for
+ * machines, and an `~/.aws/config` snippet for people at the keyboard. Pure
+ * functions of an {@link Analysis}: the same stacks always give the same bytes.
+ */
+import { levelActions } from "./intent";
+import type { Analysis } from "./analyze";
+import { byText, sortedUnique } from "./policy-json";
+import type { Access, CallerSpec, Finding, TargetSpec } from "./types";
+
+/** One caller → target pair with everything it may do there. */
+export interface Reach {
+  readonly caller: string;
+  readonly target: string;
+  readonly actions: readonly string[];
+  /** `read`, `read-write`, `assume`, or the actions when they are no level. */
+  readonly summary: string;
+  readonly mfa: boolean;
+  readonly externalId?: string;
+  /** Every bucket action of the pair is refused over plain HTTP. */
+  readonly tlsOnly?: boolean;
+}
+
+/** Folds allowed requests into caller → target pairs, sorted. */
+export function reaches(access: readonly Access[]): Reach[] {
+  const byPair = new Map<string, Access[]>();
+  for (const a of access) {
+    const k = `${a.caller}\u0000${a.target}`;
+    const l = byPair.get(k);
+    if (l) l.push(a);
+    else byPair.set(k, [a]);
+  }
+  return [...byPair.values()]
+    .map((list): Reach => {
+      const { caller, target } = list[0];
+      const actions = sortedUnique(list.map((a) => a.action));
+      const externalIds = sortedUnique(list.flatMap((a) => (a.externalId ? [a.externalId] : [])));
+      const tls = list.filter((a) => a.tls !== undefined);
+      return {
+        caller,
+        target,
+        actions,
+        summary: summarize(actions),
+        mfa: list.every((a) => a.mfa),
+        ...(externalIds.length === 1 ? { externalId: externalIds[0] } : {}),
+        ...(tls.length > 0 ? { tlsOnly: tls.every((a) => a.tls) } : {}),
+      };
+    })
+    .sort((a, b) => byText(`${a.caller}\u0000${a.target}`, `${b.caller}\u0000${b.target}`));
+}
+
+function summarize(actions: readonly string[]): string {
+  const same = (want: readonly string[]) => want.length === actions.length && want.every((w) => actions.includes(w));
+  if (actions.length === 1 && actions[0].toLowerCase() === "sts:assumerole") return "assume";
+  if (same(levelActions("read"))) return "read";
+  if (same(levelActions("read-write"))) return "read-write";
+  return actions.join(", ");
+}
+
+/** Conditions of a pair in words. */
+export function conditionText(r: Reach): string {
+  const parts = [r.mfa ? "MFA" : undefined, r.externalId ? `external id \`${r.externalId}\`` : undefined, r.tlsOnly === true ? "TLS" : r.tlsOnly === false ? "**plain HTTP allowed**" : undefined];
+  return parts.filter(Boolean).join(", ") || "none";
+}
+
+const cell = (s: string): string => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
+const code = (s: string): string => `\`${s.replace(/`/g, "'")}\``;
+
+/** Above this many pairs the graph is drawn account to account. */
+export const GRAPH_PAIR_LIMIT = 150;
+/** Above this many pairs the summary table is cut, and the JSON holds the rest. */
+export const TABLE_ROW_LIMIT = 1000;
+
+/** The Markdown report. */
+export function renderMarkdown(a: Analysis, opts: { mapFile: string; outdir: string }): string {
+  const rs = reaches(a.access);
+  const lines: string[] = [];
+  const v = a.verdict;
+  const failedProbes = v.probes.reduce((n, p) => n + p.failures.length, 0);
+  const requests = v.probes.reduce((n, p) => n + p.requests, 0);
+  const errors = a.findings.filter((f) => f.severity === "error").length;
+  lines.push("# Access report", "");
+  lines.push(
+    `Who can do what, where, after these stacks are applied: ${a.inventory.stacks.length} stacks in ${code(opts.outdir)}, synthesized from ${code(opts.mapFile)}. ` +
+      "Every allowed request below was found by evaluating both halves of the grant (the caller's identity policies and the role's trust policy or the bucket's policy) with an IAM policy evaluator; nothing is taken from the map on trust.",
+    "",
+  );
+  lines.push(`**Verdict: ${verdictWord(a)}.**`, "");
+  lines.push(
+    `- Declared grants: ${a.intents.length}; allowed caller → target pairs: ${rs.length} (${a.access.length} requests).`,
+    `- Differences from the map: ${v.differences.length - failedProbes}.`,
+    `- Denial probes: ${requests} requests, ${requests - failedProbes} denied.`,
+    `- Lint findings: ${a.findings.length} (${countBy(a.findings)}).`,
+    "",
+  );
+  if (v.differences.length > 0 || errors > 0) {
+    lines.push("## What fails the gate", "");
+    for (const d of v.differences) lines.push(`- ${d.message}`);
+    for (const f of a.findings.filter((x) => x.severity === "error")) lines.push(`- lint ${f.rule}: ${f.stack} ${code(f.resource)}: ${f.message}. Fix: ${f.fix}`);
+    lines.push("");
+  }
+
+  lines.push("## Who can do what", "");
+  lines.push("Each row is one caller and one target; `read` and `read-write` are the bucket levels of the map (objects, plus listing the bucket).", "");
+  lines.push("| caller | target | may | conditions |", "| --- | --- | --- | --- |");
+  for (const r of rs.slice(0, TABLE_ROW_LIMIT)) lines.push(`| ${code(r.caller)} | ${code(r.target)} | ${cell(r.summary)} | ${conditionText(r)} |`);
+  if (rs.length > TABLE_ROW_LIMIT) lines.push("", `(${rs.length - TABLE_ROW_LIMIT} more pairs in the JSON report.)`);
+  lines.push("");
+
+  lines.push("## Trust across accounts", "");
+  lines.push(...mermaid(a, rs), "");
+
+  lines.push("## Per account", "");
+  lines.push(...perAccount(a, rs));
+
+  lines.push("## For people at the keyboard", "");
+  lines.push(
+    "The AWS CLI profiles for every role a caller can assume are in `aws-config` next to this report: paste the ones you need into `~/.aws/config` and set `source_profile` to the profile that holds your own credentials. Console links:",
+    "",
+  );
+  const roleUrls = new Map<string, string | undefined>(a.inventory.stacks.flatMap((s) => s.roles.map((r) => [`${s.name}/role/${r.name}`, r.switchRoleUrl] as const)));
+  const assumes = rs.filter((r) => r.summary === "assume");
+  if (assumes.length === 0) lines.push("(No caller can assume a role.)");
+  for (const [caller, list] of groupPairs(assumes.slice(0, TABLE_ROW_LIMIT))) {
+    lines.push(`- ${code(caller)}: ${list.map((r) => (roleUrls.get(r.target) ? `[${r.target}](${roleUrls.get(r.target)})` : code(r.target))).join(", ")}`);
+  }
+  lines.push("");
+
+  lines.push("## Denial probes", "");
+  lines.push("Requests that must be denied. Each runs in the caller's best context (MFA, TLS, every external id it knows) except for the one thing the probe takes away.", "");
+  lines.push("| probe | requests | denied | pairs |", "| --- | --- | --- | --- |");
+  for (const p of v.probes) lines.push(`| ${cell(p.title)} | ${p.requests} | ${p.denied} | ${p.pairs.length} |`);
+  lines.push("");
+
+  lines.push("## Lint findings", "");
+  if (a.findings.length === 0) lines.push("None.");
+  else {
+    lines.push("| severity | rule | stack | resource | finding | fix |", "| --- | --- | --- | --- | --- | --- |");
+    for (const f of a.findings.slice(0, TABLE_ROW_LIMIT)) lines.push(`| ${f.severity} | ${f.rule} | ${f.stack} | ${code(f.resource)} | ${cell(f.message)} | ${cell(f.fix)} |`);
+    if (a.findings.length > TABLE_ROW_LIMIT) lines.push("", `(${a.findings.length - TABLE_ROW_LIMIT} more in the JSON report.)`);
+  }
+  lines.push("");
+  return lines.join("\n");
+}
+
+/** `clean`, or what failed. */
+export function verdictWord(a: Analysis): string {
+  const errors = a.findings.filter((f) => f.severity === "error").length;
+  if (a.verdict.ok && errors === 0) return "clean: every declared grant is allowed under its conditions, nothing undeclared is allowed, every probe is denied";
+  const parts = [a.verdict.differences.length > 0 ? `${a.verdict.differences.length} differences` : undefined, errors > 0 ? `${errors} lint errors` : undefined];
+  return `FAILED: ${parts.filter(Boolean).join(" and ")}`;
+}
+
+/** True when the gate passes: no differences and no lint errors. */
+export const passes = (a: Analysis): boolean => a.verdict.ok && !a.findings.some((f) => f.severity === "error");
+
+function countBy(findings: readonly Finding[]): string {
+  const n = (s: Finding["severity"]) => findings.filter((f) => f.severity === s).length;
+  return `errors ${n("error")}, warnings ${n("warning")}, notes ${n("info")}`;
+}
+
+function groupPairs(rs: readonly Reach[]): [string, Reach[]][] {
+  const m = new Map<string, Reach[]>();
+  for (const r of rs) m.set(r.caller, [...(m.get(r.caller) ?? []), r]);
+  return [...m];
+}
+
+/** The account a caller or target id belongs to, for the graph. */
+function accountOf(id: string, callers: ReadonlyMap<string, CallerSpec>, targets: ReadonlyMap<string, TargetSpec>): string {
+  const c = callers.get(id);
+  if (c) return c.stack ?? (c.kind === "service" ? "services" : c.id.startsWith("external/") ? c.id : `account ${c.accountId ?? "?"}`);
+  return targets.get(id)?.stack ?? "outside";
+}
+
+function mermaid(a: Analysis, rs: readonly Reach[]): string[] {
+  const callers = new Map(a.callers.map((c) => [c.id, c]));
+  const targets = new Map(a.targets.map((t) => [t.id, t]));
+  const ids = new Map<string, string>();
+  const node = (id: string) => {
+    let n = ids.get(id);
+    if (!n) {
+      n = `n${ids.size}`;
+      ids.set(id, n);
+    }
+    return n;
+  };
+  const label = (s: string) => s.replace(/"/g, "'");
+  const out = ["```mermaid", "graph LR"];
+  if (rs.length > GRAPH_PAIR_LIMIT) {
+    const edges = new Map<string, number>();
+    for (const r of rs) {
+      const from = accountOf(r.caller, callers, targets);
+      const to = accountOf(r.target, callers, targets);
+      if (from === to) continue;
+      edges.set(`${from}\u0000${to}`, (edges.get(`${from}\u0000${to}`) ?? 0) + 1);
+    }
+    const top = [...edges].sort((x, y) => y[1] - x[1] || byText(x[0], y[0])).slice(0, GRAPH_PAIR_LIMIT);
+    out.splice(1, 0, `%% ${rs.length} pairs: drawn account to account; the ${top.length} busiest of ${edges.size} account pairs`);
+    for (const [k, n] of top) {
+      const [from, to] = k.split("\u0000");
+      out.push(`  ${node(from)}["${label(from)}"] -->|${n}| ${node(to)}["${label(to)}"]`);
+    }
+    return [...out, "```"];
+  }
+  const byAccount = new Map<string, string[]>();
+  for (const r of rs) for (const id of [r.caller, r.target]) {
+    const acct = accountOf(id, callers, targets);
+    const list = byAccount.get(acct) ?? [];
+    if (!list.includes(id)) list.push(id);
+    byAccount.set(acct, list);
+  }
+  for (const [acct, list] of [...byAccount].sort(([x], [y]) => byText(x, y))) {
+    out.push(`  subgraph ${node(`account:${acct}`)}["${label(acct)}"]`);
+    for (const id of list.sort(byText)) out.push(`    ${node(id)}["${label(id.replace(/^[^/]+\/(?=.)/, ""))}"]`);
+    out.push("  end");
+  }
+  for (const r of rs) {
+    const cond = [r.mfa ? "MFA" : "", r.externalId ? "external id" : ""].filter(Boolean).join(", ");
+    const what = cond ? `${r.summary.includes(",") ? "some actions" : r.summary} (${cond})` : r.summary.includes(",") ? "some actions" : r.summary;
+    out.push(`  ${node(r.caller)} ${r.summary === "assume" ? "-->" : "-.->"}|${label(what)}| ${node(r.target)}`);
+  }
+  return [...out, "```"];
+}
+
+function perAccount(a: Analysis, rs: readonly Reach[]): string[] {
+  const out: string[] = [];
+  const byTarget = new Map<string, Reach[]>();
+  const byCaller = new Map<string, Reach[]>();
+  for (const r of rs) {
+    byTarget.set(r.target, [...(byTarget.get(r.target) ?? []), r]);
+    byCaller.set(r.caller, [...(byCaller.get(r.caller) ?? []), r]);
+  }
+  const who = (list: readonly Reach[] | undefined) => (list && list.length > 0 ? list.map((r) => `${code(r.caller)} (${r.summary === "assume" ? "" : `${r.summary}; `}${conditionText(r)})`.replace("(; ", "(").replace("()", "")).join(", ") : "nobody");
+  const what = (list: readonly Reach[] | undefined) => (list && list.length > 0 ? list.map((r) => `${r.summary} ${code(r.target)}${r.mfa ? " with MFA" : ""}`).join(", ") : "nothing in these stacks");
+  const stacks = a.inventory.stacks;
+  if (stacks.length > 100) {
+    out.push(`(${stacks.length} accounts: per-account details are in the JSON report.)`, "");
+    return out;
+  }
+  for (const s of stacks) {
+    out.push(`### ${s.name} (${s.accountId})`, "");
+    for (const r of s.roles) {
+      const id = `${s.name}/role/${r.name}`;
+      const attached = r.attachments.map((x) => x.policyName);
+      out.push(`- role ${code(r.name)}: assumable by ${who(byTarget.get(id))}${attached.length > 0 ? `; policies ${attached.map(code).join(", ")}` : ""}; it can: ${what(byCaller.get(id))}`);
+    }
+    for (const g of s.groups) out.push(`- group ${code(g.name)}: can: ${what(byCaller.get(`${s.name}/${g.name}`))}`);
+    for (const b of s.buckets) out.push(`- bucket ${code(b.name)}: reachable by ${who(byTarget.get(`${s.name}/bucket/${b.name}`))}`);
+    out.push("");
+  }
+  return out;
+}
+
+/** The JSON report: the same data, for machines. */
+export function renderJson(a: Analysis, opts: { mapFile: string; outdir: string }): string {
+  return `${JSON.stringify(
+    {
+      version: 1,
+      map: opts.mapFile,
+      stacks: a.inventory.stacks.map((s) => ({ name: s.name, accountId: s.accountId })),
+      verdict: { ok: passes(a), differences: a.verdict.differences, probes: a.verdict.probes.map(({ probe, title, requests, denied, failures }) => ({ probe, title, requests, denied, failures })) },
+      pairs: reaches(a.access),
+      access: a.access,
+      intents: a.intents,
+      findings: a.findings,
+    },
+    null,
+    2,
+  )}\n`;
+}
+
+/**
+ * The `~/.aws/config` snippet: one profile per role a caller can assume, with
+ * `mfa_serial` where the trust requires MFA and `external_id` where it needs one.
+ * `source_profile` names a profile for the caller's own credentials, which the
+ * user defines.
+ */
+export function renderAwsConfig(a: Analysis): string {
+  const rs = reaches(a.access).filter((r) => r.summary === "assume");
+  const roles = new Map(a.targets.filter((t) => t.kind === "role").map((t) => [t.id, t]));
+  const callers = new Map(a.callers.map((c) => [c.id, c]));
+  const lines = [
+    "# AWS CLI profiles for every role a caller can assume, generated by `npm run access`.",
+    "# Paste the ones you need into ~/.aws/config. Each source_profile names the profile",
+    "# that holds the caller's own credentials (define it yourself); replace <your-user>",
+    "# in mfa_serial with your IAM user name.",
+  ];
+  const assumers = new Map<string, number>();
+  for (const r of rs) assumers.set(r.target, (assumers.get(r.target) ?? 0) + 1);
+  for (const [caller, list] of groupPairs(rs)) {
+    const c = callers.get(caller);
+    if (!c || c.kind === "service" || c.kind === "outsider") continue;
+    const source = c.kind === "role" ? `${c.stack}-${c.arn?.split("/").pop()}` : c.kind === "group" ? c.stack! : caller.replace(/^external\//, "");
+    lines.push("", `# ${caller}${c.kind === "group" ? ` (members of group ${c.arn?.split("/").pop()} in ${c.stack})` : ""}`);
+    for (const r of list) {
+      const t = roles.get(r.target);
+      if (!t) continue;
+      const name = `${t.stack}-${t.name}`;
+      // One profile name per role, unless several callers can assume it.
+      const profile = (assumers.get(r.target) ?? 0) > 1 ? `${name}-as-${caller.replace(/\//g, "-")}` : name;
+      lines.push(`[profile ${profile}]`, `role_arn = ${t.arn}`, `source_profile = ${source}`);
+      if (r.mfa && c.kind === "group") lines.push(`mfa_serial = arn:aws:iam::${c.accountId}:mfa/<your-user>`);
+      if (r.externalId) lines.push(`external_id = ${r.externalId}`);
+      lines.push(`role_session_name = ${c.kind === "group" ? "<your-user>" : source}`, "");
+    }
+  }
+  return `${lines.join("\n").replace(/\n+$/, "")}\n`;
+}
