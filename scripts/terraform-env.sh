@@ -10,7 +10,8 @@
 # configuration is left alone, except that a TF_CLI_CONFIG_FILE naming a missing
 # file is unset (Terraform would warn on every call).
 #
-# tf_env_setup [--require-mirror]: with the flag, no mirror is an error.
+# tf_env_setup [--require-mirror]: with the flag, no mirror is an error. Sets
+# TF_ENV_MIRROR=1 (not exported) when it set up the mirror.
 
 tf_env_setup() {
   export CHECKPOINT_DISABLE=1
@@ -54,4 +55,5 @@ provider_installation {
 TFRC
   export TF_CLI_CONFIG_FILE="$config"
   export TF_PLUGIN_CACHE_DIR="$dir/plugin-cache"
+  TF_ENV_MIRROR=1
 }
