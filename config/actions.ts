@@ -9,7 +9,19 @@ import type { Source } from "./source";
 import { closest } from "./suggest";
 
 /** Returns what is wrong with `action`, or undefined when the catalog knows it (patterns must match at least one action). */
-export async function actionProblem(action: string): Promise<{ message: string; hint: string } | undefined> {
+export function actionProblem(action: string): Promise<{ message: string; hint: string } | undefined> {
+  // Large maps repeat the same few actions thousands of times: check each once.
+  let answer = checked.get(action);
+  if (!answer) {
+    answer = checkAction(action);
+    checked.set(action, answer);
+  }
+  return answer;
+}
+
+const checked = new Map<string, Promise<{ message: string; hint: string } | undefined>>();
+
+async function checkAction(action: string): Promise<{ message: string; hint: string } | undefined> {
   if (action === "*") return undefined;
   const [service, name] = action.split(":", 2);
   if (!(await iamServiceExists(service))) {

@@ -416,10 +416,22 @@ function resolveState(raw: unknown, ctx: Ctx): StateBackend | undefined {
   return { backend: "s3", bucket: input.bucket, region: input.region, ...(input.roleArn ? { roleArn: input.roleArn } : {}) };
 }
 
-/** Freezes pre-order, so an object already frozen is already done: cycles (account ↔ role) end there. */
+/** Freezes on first sight, so an object already frozen is already done: cycles (account ↔ role) end there. */
 function deepFreeze<T>(value: T): T {
-  if (value === null || typeof value !== "object" || Object.isFrozen(value)) return value;
-  Object.freeze(value);
-  for (const v of Object.values(value as object)) deepFreeze(v);
+  // Iterative: the model is a graph (an account's roles point back to it, callers to
+  // other accounts), so a recursive walk can nest once per account and overflow the
+  // stack on large maps.
+  const pending: object[] = [];
+  const visit = (v: unknown) => {
+    if (v !== null && typeof v === "object" && !Object.isFrozen(v)) {
+      Object.freeze(v);
+      pending.push(v);
+    }
+  };
+  visit(value);
+  for (let o = pending.pop(); o !== undefined; o = pending.pop()) {
+    if (Array.isArray(o)) for (const child of o) visit(child);
+    else for (const key in o) visit((o as Record<string, unknown>)[key]);
+  }
   return value;
 }
