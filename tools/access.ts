@@ -15,7 +15,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { isAbsolute, join, relative, resolve } from "node:path";
 import { synthesizeModel } from "../app";
 import { analyze, type Analysis } from "../access/analyze";
 import { diffAccess, renderDiff } from "../access/diff";
@@ -54,8 +54,11 @@ function parse(argv: readonly string[]): Options {
   return o;
 }
 
-/** Relative, forward-slash paths: reports must read the same on every machine. */
-const shown = (p: string): string => relative(process.cwd(), p).split("\\").join("/") || ".";
+/** Paths as the user would type them: relative below the working folder (so reports read the same on every machine), absolute elsewhere. */
+const shown = (p: string): string => {
+  const rel = relative(process.cwd(), p).split("\\").join("/");
+  return rel === "" ? "." : rel.startsWith("../") || isAbsolute(rel) ? resolve(p) : rel;
+};
 
 async function main(): Promise<number> {
   const o = parse(process.argv.slice(2));

@@ -18,6 +18,7 @@ up Terraform. The emulator is stopped however this script ends.
 """
 from __future__ import annotations
 
+import configparser
 import json
 import os
 import shutil
@@ -297,7 +298,19 @@ def empty_bucket(s3, bucket: str) -> None:
         s3.delete_object(Bucket=bucket, Key=v["Key"], VersionId=v["VersionId"])
 
 
-def act_as_users(endpoint: str, users: Users) -> dict[str, str]:
+def access_profiles(map_path: Path) -> configparser.ConfigParser:
+    """Runs the access gate on the deployed stacks and returns the profiles of its aws-config."""
+    r = run(["node", str(ROOT / "dist" / "access.js"), "--out", str(OUT), "--map", str(map_path), "--write-to", str(WORK / "access")], cwd=ROOT, env=os.environ.copy())
+    print(r.stdout, flush=True)
+    if r.returncode != 0:
+        raise Failure(f"the access gate failed on the deployed stacks:\n{r.stdout}\n{r.stderr}")
+    check("access: verdict: clean" in r.stdout, "access gate: the deployed stacks allow exactly what the map declares")
+    profiles = configparser.ConfigParser(interpolation=None)
+    profiles.read(WORK / "access" / "aws-config")
+    return profiles
+
+
+def act_as_users(endpoint: str, users: Users, profiles: configparser.ConfigParser) -> dict[str, str]:
     findings: dict[str, str] = {}
     prod_admin = session(endpoint, "111111111111", "TerraformDeployer")
     prod_s3 = prod_admin.client("s3", endpoint_url=endpoint, verify=False)
@@ -321,10 +334,13 @@ def act_as_users(endpoint: str, users: Users) -> dict[str, str]:
     prod_s3.create_bucket(Bucket="prod-app-artifacts", CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
     prod_s3.put_object(Bucket="production-test-bucket-101", Key="reports/latest.txt", Body=b"prod report")
 
+    # alice uses the profile the access report generated for dev developers, as a person would.
+    profile = profiles["profile prod-UpdateProdApp"]
+    check(profile["source_profile"] == "dev" and "mfa_serial" in profile, "the generated profile prod-UpdateProdApp: source_profile dev, with mfa_serial")
     alice = users.person("333333333333", "OrganizationAccountAccessRole", "alice", "developers")
     creds = alice.client("sts", endpoint_url=endpoint, verify=False).assume_role(
-        RoleArn="arn:aws:iam::111111111111:role/UpdateProdApp", RoleSessionName="alice",
-        SerialNumber="arn:aws:iam::333333333333:mfa/alice", TokenCode="123456")["Credentials"]
+        RoleArn=profile["role_arn"], RoleSessionName=profile["role_session_name"].replace("<your-user>", "alice"),
+        SerialNumber=profile["mfa_serial"].replace("<your-user>", "alice"), TokenCode="123456")["Credentials"]
     as_role = boto3.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
                             aws_session_token=creds["SessionToken"], region_name=REGION)
     who = as_role.client("sts", endpoint_url=endpoint, verify=False).get_caller_identity()["Arn"]
@@ -400,7 +416,7 @@ def main() -> int:
             check_accounts(moto.endpoint, stacks)
             check(all_zero(plan_summary(env)), "plan again after onboarding: no changes")
         with phase("users"):
-            findings.update(act_as_users(moto.endpoint, users))
+            findings.update(act_as_users(moto.endpoint, users, access_profiles(qa_map)))
         with phase("destroy"):
             destroy_all(stacks, env)
             check_empty(moto.endpoint, {expected_in(s)["account"]: expected_in(s)["deploy_role"] for s in stacks})
