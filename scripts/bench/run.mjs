@@ -1,0 +1,650 @@
+// `npm run bench`: how the program scales from 3 to 10,000 accounts, against the
+// same program run the way the default cdktf template runs it.
+//
+//   npm run bench                   3, 100, 1,000 and 10,000 accounts; rewrites the results in docs/benchmarks.md
+//   npm run bench -- --quick        3 and 100 accounts, one run each, no npm test; report in .cache/bench/
+//   npm run bench -- --sizes 3,1000 [--reps N] [--seed N] [--timeout SECONDS] [--doc FILE]
+//                    [--no-baseline] [--no-synth] [--no-profile] [--no-test]
+//   node scripts/bench/run.mjs generate --accounts N [--seed S] [--out FILE]    just write a map
+//
+// Only a full run (no --quick, no --sizes) writes docs/benchmarks.md unless --doc
+// says otherwise; anything else writes .cache/bench/benchmarks-partial.md. Maps,
+// outputs, profiles and the raw results (results.json) go under .cache/bench/.
+// docs/benchmarks.md says what each measure is.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import os from "node:os";
+import { dirname, join, relative, resolve } from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import { prepareBaseline } from "./baseline.mjs";
+import { summarizeProfile } from "./profile.mjs";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const CACHE = join(ROOT, ".cache/bench");
+const DIST = join(CACHE, "dist");
+const PROGRAM = join(ROOT, "dist/main.js");
+const CDKTF = join(ROOT, "node_modules/.bin/cdktf");
+const ACCESS = join(ROOT, "scripts/access.mjs");
+const require = createRequire(join(ROOT, "package.json"));
+
+const FULL_SIZES = [3, 100, 1000, 10000];
+const QUICK_SIZES = [3, 100];
+const BASELINE_SIZES = [3, 1000];
+const PROFILE_SIZES = [1000, 10000];
+/** From this size on, every measure runs once; below it, slow measures (access, baseline program) run once from 1,000. */
+const ONE_RUN_FROM = 10000;
+const SAMPLE_MS = 50;
+
+const n = (x) => x.toLocaleString("en-US");
+const progress = (s) => process.stderr.write(`${s}\n`);
+
+// ---------------------------------------------------------------- arguments
+
+function parseArgs(argv) {
+  const o = { quick: false, sizes: undefined, reps: undefined, seed: 42, timeout: 900, doc: undefined, baseline: true, synth: true, profile: true, test: undefined };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
+      return argv[++i];
+    };
+    if (a === "--quick") o.quick = true;
+    else if (a === "--sizes") o.sizes = value().split(",").map((s) => Number(s.replace(/_/g, "")));
+    else if (a === "--reps") o.reps = Number(value());
+    else if (a === "--seed") o.seed = Number(value());
+    else if (a === "--timeout") o.timeout = Number(value());
+    else if (a === "--doc") o.doc = resolve(value());
+    else if (a === "--no-baseline") o.baseline = false;
+    else if (a === "--no-synth") o.synth = false;
+    else if (a === "--no-profile") o.profile = false;
+    else if (a === "--no-test") o.test = false;
+    else throw new Error(`unknown argument ${a} (usage at the top of scripts/bench/run.mjs)`);
+  }
+  const full = !o.quick && o.sizes === undefined;
+  o.sizes ??= o.quick ? QUICK_SIZES : FULL_SIZES;
+  o.reps ??= o.quick ? 1 : 3;
+  o.test ??= !o.quick;
+  o.doc ??= full ? join(ROOT, "docs/benchmarks.md") : join(CACHE, "benchmarks-partial.md");
+  o.kind = full ? "full run" : o.quick ? "quick run (--quick)" : `partial run (--sizes ${o.sizes.join(",")})`;
+  if (o.sizes.some((s) => !Number.isInteger(s) || s < 3)) throw new Error("--sizes: integers of at least 3");
+  if (!Number.isInteger(o.reps) || o.reps < 1) throw new Error("--reps: a positive integer");
+  return o;
+}
+
+// ---------------------------------------------------------------- building and maps
+
+/** Builds dist/main.js as `npm run build` does, and bundles the benchmark's own entries into .cache/bench/dist. */
+function build() {
+  const r = spawnSync(process.execPath, [join(ROOT, "scripts/build.mjs")], { cwd: ROOT, encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`scripts/build.mjs failed:\n${r.stderr}`);
+  buildEntries(["generate", "load-map", "phases"]);
+}
+
+function buildEntries(names) {
+  const { buildSync } = require("esbuild");
+  for (const name of names) {
+    buildSync({
+      entryPoints: [join(ROOT, `scripts/bench/${name}.ts`)],
+      outfile: join(DIST, `${name}.js`),
+      // The options of scripts/build.mjs.
+      bundle: true,
+      platform: "node",
+      target: "node20",
+      format: "cjs",
+      packages: "external",
+      sourcemap: true,
+      logLevel: "warning",
+    });
+  }
+}
+
+function generateMaps(sizes, seed) {
+  const { generateMap } = require(join(DIST, "generate.js"));
+  const maps = new Map();
+  for (const size of sizes) {
+    const { text, summary } = generateMap({ accounts: size, seed });
+    const file = join(CACHE, "maps", `accounts-${size}-seed-${seed}.yaml`);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, text);
+    maps.set(size, { file, summary, bytes: Buffer.byteLength(text) });
+  }
+  return maps;
+}
+
+// ---------------------------------------------------------------- measuring one command
+
+// Peak memory comes from /proc, sampled every SAMPLE_MS: the highest sum of VmRSS
+// over the child and all its descendants (cdktf synth is the CLI, terraform,
+// a shell and the app), never less than the largest VmHWM (a process's own
+// high-water mark) seen; for a command of several processes, that largest
+// one is kept too. GNU time, often missing on a fresh machine, would give only the
+// largest process; node has no getrusage(RUSAGE_CHILDREN). Linux only.
+const HAVE_PROC = existsSync(`/proc/${process.pid}/task/${process.pid}/children`);
+
+function processTree(pid) {
+  const out = [];
+  const stack = [pid];
+  while (stack.length > 0) {
+    const p = stack.pop();
+    try {
+      const status = readFileSync(`/proc/${p}/status`, "utf8");
+      out.push({ rssKb: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0), hwmKb: Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) });
+      for (const t of readdirSync(`/proc/${p}/task`)) {
+        const kids = readFileSync(`/proc/${p}/task/${t}/children`, "utf8").trim();
+        if (kids) stack.push(...kids.split(/\s+/).map(Number));
+      }
+    } catch {
+      // The process ended between two reads.
+    }
+  }
+  return out;
+}
+
+let current; // the running child: its process group is killed if the benchmark is interrupted
+const killGroup = (child) => {
+  try {
+    process.kill(-child.pid, "SIGKILL");
+  } catch {
+    // Already gone.
+  }
+};
+for (const sig of ["SIGINT", "SIGTERM"]) {
+  process.on(sig, () => {
+    if (current) killGroup(current);
+    process.exit(130);
+  });
+}
+
+/** Runs one command as a child (its own process group) and returns its exit, wall time and peak memory. */
+async function measure({ cmd, args, cwd = ROOT, env = {}, timeoutMs }) {
+  const keep = (buf, chunk) => (buf.length + chunk.length > 1_000_000 ? (buf + chunk).slice(-1_000_000) : buf + chunk);
+  let stdout = "";
+  let stderr = "";
+  let sumKb = 0;
+  let largestKb = 0;
+  let processes = 0;
+  let timedOut = false;
+  const start = performance.now();
+  const child = spawn(cmd, args, { cwd, env: { ...process.env, CHECKPOINT_DISABLE: "1", ...env }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  current = child;
+  child.stdout.setEncoding("utf8").on("data", (c) => (stdout = keep(stdout, c)));
+  child.stderr.setEncoding("utf8").on("data", (c) => (stderr = keep(stderr, c)));
+  const sampler = HAVE_PROC
+    ? setInterval(() => {
+        const tree = processTree(child.pid);
+        sumKb = Math.max(sumKb, tree.reduce((sum, p) => sum + p.rssKb, 0));
+        largestKb = Math.max(largestKb, ...tree.map((p) => p.hwmKb));
+        processes = Math.max(processes, tree.length);
+      }, SAMPLE_MS)
+    : undefined;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    killGroup(child);
+  }, timeoutMs);
+  const exit = await new Promise((res) => {
+    child.on("error", (e) => res(`spawn error: ${e.message}`));
+    child.on("close", (code, signal) => res(code ?? signal));
+  });
+  const wallMs = performance.now() - start;
+  clearTimeout(timer);
+  clearInterval(sampler);
+  current = undefined;
+  // For a single process, its high-water mark as of the last sample beats the sampled RSS.
+  const memory = largestKb > 0 ? { peakKb: Math.max(sumKb, largestKb), largestKb: processes > 1 ? largestKb : undefined } : {};
+  return { exit, timedOut, wallMs, ...memory, stdout, stderr };
+}
+
+const stripAnsi = (s) => s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").replace(/\r/g, "\n");
+const clip = (s, max = 200) => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
+
+/** ok, or failed / timeout with the line of output that says why. `okExits` lists the exits that count as completed. */
+function outcome(r, okExits, timeoutMs) {
+  if (r.timedOut) return { status: "timeout", note: `killed after ${n(timeoutMs / 1000)} s` };
+  if (okExits.includes(r.exit)) return { status: "ok" };
+  const lines = stripAnsi(`${r.stderr}\n${r.stdout}`).split("\n").map((l) => l.trim()).filter(Boolean);
+  const why = lines.find((l) => /error|exceeded|problems? in|killed|cannot|not found/i.test(l)) ?? lines[lines.length - 1] ?? "";
+  return { status: "failed", note: `exit ${r.exit}: ${clip(why.replaceAll(`${ROOT}/`, ""))}` };
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** Runs a command `reps` times (stopping at the first failure): median wall time, min and max, the highest peak memory. */
+async function series(row, spec, reps, opts) {
+  const runs = [];
+  for (let i = 0; i < reps; i++) {
+    spec.before?.();
+    progress(`  ${row.measure}${row.size === undefined ? "" : ` @ ${n(row.size)}`}${reps > 1 ? `, run ${i + 1}/${reps}` : ""} ...`);
+    const r = await measure({ ...spec, timeoutMs: opts.timeout * 1000 });
+    const o = outcome(r, spec.okExits ?? [0], opts.timeout * 1000);
+    runs.push({ ...o, exit: r.exit, wallMs: r.wallMs, peakKb: r.peakKb, largestKb: r.largestKb, stdout: r.stdout });
+    progress(`    ${o.status} (exit ${r.exit}) in ${fmtMs(r.wallMs)}, peak ${fmtMem(r)}${o.note ? `: ${o.note}` : ""}`);
+    if (o.status !== "ok") break;
+  }
+  const last = runs[runs.length - 1];
+  const timed = last.status === "ok" ? runs : [last];
+  const walls = timed.map((r) => r.wallMs);
+  const highest = (key) => {
+    const xs = runs.map((r) => r[key]).filter((x) => x !== undefined);
+    return xs.length > 0 ? Math.max(...xs) : undefined;
+  };
+  return {
+    ...row,
+    status: last.status,
+    note: last.note,
+    exit: last.exit,
+    runs: runs.length,
+    wallMs: median(walls),
+    minMs: Math.min(...walls),
+    maxMs: Math.max(...walls),
+    peakKb: highest("peakKb"),
+    largestKb: highest("largestKb"),
+    stdout: last.stdout,
+  };
+}
+
+// ---------------------------------------------------------------- formatting
+
+function fmtMs(ms) {
+  if (ms === undefined || Number.isNaN(ms)) return "–";
+  if (ms < 1000) return `${ms.toFixed(0)} ms`;
+  if (ms < 100_000) return `${(ms / 1000).toFixed(2)} s`;
+  return `${(ms / 1000).toFixed(0)} s`;
+}
+function fmtKb(kb) {
+  if (kb === undefined) return "–";
+  return kb >= 1024 * 1024 ? `${(kb / 1024 / 1024).toFixed(2)} GB` : `${(kb / 1024).toFixed(0)} MB`;
+}
+/** Peak memory of a command; for several processes, the largest one beside the total. */
+const fmtMem = (r) => (r.largestKb === undefined ? fmtKb(r.peakKb) : `${fmtKb(r.peakKb)} (largest process ${fmtKb(r.largestKb)})`);
+const pct = (x) => `${(x * 100).toFixed(0)}%`;
+
+function textTable(headers, rows) {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join("  ").trimEnd();
+  return [line(headers), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}
+function mdTable(headers, rows) {
+  const cell = (c) => String(c).replace(/\|/g, "\\|");
+  return [`| ${headers.join(" | ")} |`, `| ${headers.map(() => "---").join(" | ")} |`, ...rows.map((r) => `| ${r.map(cell).join(" | ")} |`)].join("\n");
+}
+
+const LABELS = {
+  load: "load + validate",
+  program: "program alone (node dist/main.js)",
+  synth: "cdktf synth",
+  access: "access check (scripts/access.mjs)",
+  "baseline-program": "baseline: program alone (npx ts-node main.ts)",
+  "baseline-synth": "baseline: cdktf synth",
+  test: "npm test",
+};
+const BASELINE_OF = { program: "baseline-program", synth: "baseline-synth" };
+
+function vsBaseline(row, rows) {
+  const b = rows.find((r) => r.measure === BASELINE_OF[row.measure] && r.size === row.size);
+  if (!b || b.status !== "ok" || row.status !== "ok") return "–";
+  return `${(row.wallMs / b.wallMs).toFixed(2)} (${(b.wallMs / row.wallMs).toFixed(1)}× faster)`;
+}
+
+const RESULT_HEADERS = ["measure", "accounts", "runs", "wall (median)", "min – max", "peak memory", "ours / baseline", "result"];
+function resultRows(rows) {
+  return rows.map((r) => [
+    LABELS[r.measure],
+    r.size === undefined ? "–" : n(r.size),
+    r.runs || "–",
+    r.runs ? fmtMs(r.wallMs) : "–",
+    r.runs > 1 ? `${fmtMs(r.minMs)} – ${fmtMs(r.maxMs)}` : "–",
+    fmtMem(r),
+    vsBaseline(r, rows),
+    r.status === "ok" ? (r.measure === "access" ? `ok (exit ${r.exit}: ${r.exit === 0 ? "clean" : "differences"})` : "ok") : `${r.status}${r.note ? `: ${r.note}` : ""}`,
+  ]);
+}
+
+// ---------------------------------------------------------------- targets
+
+/** Each target of the issue, with its verdict computed from the rows. */
+function evaluateTargets(rows, maps) {
+  const get = (measure, size) => rows.find((r) => r.measure === measure && r.size === size);
+  const unmet = (r, label) => {
+    if (!r) return { verdict: "not measured", measured: `${label} not in this run` };
+    if (r.status === "ok") return undefined;
+    // A measure that could not run (the access check before its script exists) is no verdict.
+    return { verdict: r.runs === 0 ? "not measured" : "NOT met", measured: `${r.status}${r.note ? `: ${r.note}` : ""}` };
+  };
+  const faster = (size) => {
+    const o = get("synth", size);
+    const b = get("baseline-synth", size);
+    const why = unmet(o, `cdktf synth at ${n(size)}`) ?? unmet(b, `the baseline at ${n(size)}`);
+    return why ? { why } : { x: b.wallMs / o.wallMs, o, b, text: `${(b.wallMs / o.wallMs).toFixed(2)}× faster (${fmtMs(o.wallMs)} vs ${fmtMs(b.wallMs)})` };
+  };
+  /** time(big)/time(small) against what linear growth allows. */
+  const growth = (measure, small, big, allowed, unit) => {
+    const s = get(measure, small);
+    const b = get(measure, big);
+    if (!s || !b || s.status !== "ok" || b.status !== "ok") return undefined;
+    const ratio = b.wallMs / s.wallMs;
+    return { ok: ratio <= allowed, text: `time(${n(big)})/time(${n(small)}) = ${ratio.toFixed(1)}, ${unit} ${allowed.toFixed(1)}` };
+  };
+  const grants = (size) => {
+    const s = maps.get(size)?.summary;
+    return s && s.callers + s.bucketGrants;
+  };
+  const targets = [];
+  const add = (name, t) => targets.push({ name, ...t });
+
+  {
+    const f = faster(3);
+    add("cdktf synth, 3 accounts: ≥4× faster than the baseline", f.why ?? { verdict: f.x >= 4 ? "met" : "NOT met", measured: f.text });
+  }
+  {
+    const f = faster(1000);
+    // Peak memory as GNU time and getrusage report it for a command: its largest process.
+    // The whole tree (the CLI and the app side by side) is shown beside it.
+    const mem = f.o?.largestKb ?? f.o?.peakKb;
+    add(
+      "cdktf synth, 1,000 accounts: ≥2× faster than the baseline, <400 MB peak",
+      f.why ?? {
+        verdict: f.x >= 2 && mem !== undefined && mem < 400 * 1024 ? "met" : "NOT met",
+        measured: `${f.text}; peak ${fmtKb(mem)} (largest process; the whole process tree ${fmtKb(f.o.peakKb)})`,
+      },
+    );
+  }
+  {
+    const big = get("program", 10000);
+    const g = growth("program", 1000, 10000, 10, "linear is");
+    add(
+      "program alone, 10,000 accounts: completes, <4 GB peak, time no worse than linear from 1,000",
+      unmet(big, "10,000 accounts") ?? {
+        verdict: big.peakKb < 4 * 1024 * 1024 && g?.ok ? "met" : "NOT met",
+        measured: `${fmtMs(big.wallMs)}, peak ${fmtKb(big.peakKb)}; ${g ? g.text : "1,000 not measured"}`,
+      },
+    );
+  }
+  {
+    const r = get("load", 10000);
+    add("load + validate, 10,000 accounts: <2 s", unmet(r, "10,000 accounts") ?? { verdict: r.wallMs < 2000 ? "met" : "NOT met", measured: fmtMs(r.wallMs) });
+  }
+  {
+    const r = get("access", 1000);
+    const pairs = [[100, 1000], [1000, 10000]].map(([a, b]) => grants(a) && grants(b) && growth("access", a, b, grants(b) / grants(a), "grants grew")).filter(Boolean);
+    add(
+      "access check, 1,000 accounts: <60 s, cost growing with grants, not accounts²",
+      unmet(r, "1,000 accounts") ?? {
+        verdict: r.wallMs >= 60_000 || pairs.some((p) => !p.ok) ? "NOT met" : pairs.length > 0 ? "met" : "time met, growth not measured",
+        measured: `${fmtMs(r.wallMs)}; ${pairs.length > 0 ? pairs.map((p) => p.text).join("; ") : "growth not measured (needs 100 too)"}`,
+      },
+    );
+  }
+  {
+    const r = get("test", undefined);
+    add("npm test: <60 s", unmet(r, "npm test") ?? { verdict: r.wallMs < 60_000 ? "met" : "NOT met", measured: fmtMs(r.wallMs) });
+  }
+  return targets;
+}
+
+// ---------------------------------------------------------------- environment
+
+function environment() {
+  const capture = (cmd, args) => {
+    const r = spawnSync(cmd, args, { cwd: ROOT, encoding: "utf8" });
+    return r.status === 0 ? r.stdout.trimEnd() : undefined;
+  };
+  const version = (pkg) => {
+    try {
+      return JSON.parse(readFileSync(join(ROOT, "node_modules", pkg, "package.json"), "utf8")).version;
+    } catch {
+      return "not installed";
+    }
+  };
+  const dirty = capture("git", ["status", "--porcelain", "--", "main.ts", "app.ts", "config", "policies", "stacks", "access", "scripts", "package.json"]);
+  return {
+    date: new Date().toISOString(),
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? "unknown",
+    totalmem: os.totalmem(),
+    loadavg: os.loadavg(),
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    packages: Object.fromEntries(["cdktf", "cdktf-cli", "@cdktf/provider-aws", "ts-node", "typescript", "esbuild"].map((p) => [p, version(p)])),
+    commit: capture("git", ["rev-parse", "--short", "HEAD"]) ?? "unknown",
+    uncommitted: dirty ? dirty.split("\n").map((l) => l.slice(3)) : [],
+  };
+}
+
+// ---------------------------------------------------------------- the run
+
+async function main() {
+  const argv = process.argv.slice(2);
+  if (argv[0] === "generate") return generateCommand(argv.slice(1));
+  const opts = parseArgs(argv);
+  const started = performance.now();
+  mkdirSync(CACHE, { recursive: true });
+  const env = environment();
+  progress(`bench: ${opts.kind}; sizes ${opts.sizes.map(n).join(", ")}; ${env.cpus} cores; load average ${env.loadavg.map((x) => x.toFixed(2)).join(" ")}`);
+  if (!HAVE_PROC) progress("bench: no /proc/<pid>/task/<tid>/children here, so no peak memory figures");
+
+  build();
+  const maps = generateMaps(opts.sizes, opts.seed);
+  const rows = [];
+  const out = (what, size) => join(CACHE, "out", `${what}-${size}`);
+  const timeout = opts.timeout * 1000;
+  const reps = (size, slow = false) => (size >= ONE_RUN_FROM || (slow && size >= 1000) ? 1 : opts.reps);
+  const fresh = (dir) => () => rmSync(dir, { recursive: true, force: true });
+
+  for (const size of opts.sizes) {
+    const map = maps.get(size);
+    progress(`== ${n(size)} accounts (${(map.bytes / 1024 / 1024).toFixed(2)} MB map)`);
+    rows.push(await series({ measure: "load", size }, { cmd: process.execPath, args: [join(DIST, "load-map.js"), map.file] }, reps(size), opts));
+
+    const programOut = out("program", size);
+    const programEnv = { ACCOUNT_MAP: map.file, CDKTF_OUTDIR: programOut };
+    rows.push(await series({ measure: "program", size }, { cmd: process.execPath, args: [PROGRAM], env: programEnv, before: fresh(programOut) }, reps(size), opts));
+
+    if (opts.synth) {
+      const synthOut = out("synth", size);
+      // cdktf.json's app: build dist/main.js, then run it.
+      const spec = { cmd: CDKTF, args: ["synth", "--output", synthOut], env: { ACCOUNT_MAP: map.file }, before: fresh(synthOut) };
+      rows.push(await series({ measure: "synth", size }, spec, reps(size), opts));
+      fresh(synthOut)();
+    }
+
+    if (!existsSync(ACCESS)) {
+      rows.push({ measure: "access", size, status: "not yet available", note: "scripts/access.mjs does not exist yet", runs: 0 });
+    } else if (rows.find((r) => r.measure === "program" && r.size === size).status !== "ok") {
+      rows.push({ measure: "access", size, status: "skipped", note: "the program wrote no output to check", runs: 0 });
+    } else {
+      // Exit 0: the output grants exactly what the map says; 1: it found differences. Both are a verdict.
+      const spec = { cmd: process.execPath, args: [ACCESS, "--out", programOut], env: { ACCOUNT_MAP: map.file }, okExits: [0, 1] };
+      rows.push(await series({ measure: "access", size }, spec, reps(size, true), opts));
+    }
+  }
+
+  if (opts.baseline) {
+    const sizes = BASELINE_SIZES.filter((s) => opts.sizes.includes(s));
+    if (sizes.length > 0) {
+      const base = prepareBaseline(join(CACHE, "baseline"));
+      progress(`== baseline: ${base.imports} provider imports in ${base.files} files rewritten to the namespace import; app \`npx ts-node main.ts\``);
+      for (const size of sizes) {
+        const map = maps.get(size);
+        const synthOut = out("baseline-synth", size);
+        const synth = { cmd: CDKTF, args: ["synth", "--output", synthOut], cwd: base.dir, env: { ACCOUNT_MAP: map.file }, before: fresh(synthOut) };
+        rows.push(await series({ measure: "baseline-synth", size }, synth, reps(size), opts));
+        fresh(synthOut)();
+        const progOut = out("baseline-program", size);
+        const program = { cmd: "npx", args: ["--no-install", "ts-node", "main.ts"], cwd: base.dir, env: { ACCOUNT_MAP: map.file, CDKTF_OUTDIR: progOut }, before: fresh(progOut) };
+        rows.push(await series({ measure: "baseline-program", size }, program, reps(size, true), opts));
+        fresh(progOut)();
+      }
+    }
+  }
+
+  if (opts.test) {
+    progress("== npm test");
+    rows.push(await series({ measure: "test", size: undefined }, { cmd: "npm", args: ["test", "--silent"] }, 1, opts));
+  }
+
+  // Where the time goes: phases, a CPU profile and the floor, from the program's output of this run.
+  const profiles = [];
+  if (opts.profile) {
+    const sizes = opts.sizes.filter((s) => PROFILE_SIZES.includes(s));
+    if (sizes.length === 0) sizes.push(Math.max(...opts.sizes));
+    for (const size of sizes) {
+      const map = maps.get(size);
+      const p = { size };
+      profiles.push(p);
+      progress(`== where the time goes @ ${n(size)} accounts`);
+      const phasesOut = out("phases", size);
+      const ph = await measure({ cmd: process.execPath, args: [join(DIST, "phases.js"), map.file, phasesOut], timeoutMs: timeout });
+      fresh(phasesOut)();
+      p.phases = ph.exit === 0 ? { ...JSON.parse(ph.stdout.trim().split("\n").pop()), wallMs: ph.wallMs } : outcome(ph, [0], timeout);
+      progress(`    phases: ${phasesText(p.phases)}`);
+
+      const dir = join(CACHE, "profiles", `program-${size}`);
+      fresh(dir)();
+      const profOut = out("profile", size);
+      const pr = await measure({ cmd: process.execPath, args: ["--cpu-prof", `--cpu-prof-dir=${dir}`, PROGRAM], env: { ACCOUNT_MAP: map.file, CDKTF_OUTDIR: profOut }, timeoutMs: timeout });
+      fresh(profOut)();
+      const file = existsSync(dir) ? readdirSync(dir).find((f) => f.endsWith(".cpuprofile")) : undefined;
+      p.profile = { ...outcome(pr, [0], timeout), wallMs: pr.wallMs, file: file && relative(ROOT, join(dir, file)) };
+      if (file) p.profile.summary = summarizeProfile(join(dir, file), { root: ROOT });
+      progress(`    CPU profile: ${p.profile.status} in ${fmtMs(pr.wallMs)}${p.profile.summary ? `; ${p.profile.summary.byPackage.slice(0, 4).map((e) => `${e.name} ${pct(e.share)}`).join(", ")}` : ""}`);
+
+      const program = rows.find((r) => r.measure === "program" && r.size === size);
+      if (program?.status !== "ok") {
+        p.floor = { status: "not measured", note: "the program did not complete, so there is no output to write again" };
+        continue;
+      }
+      const floorOut = out("floor", size);
+      const fr = await measure({ cmd: process.execPath, args: [join(ROOT, "scripts/bench/floor.mjs"), out("program", size), floorOut], timeoutMs: timeout });
+      fresh(floorOut)();
+      p.floor = fr.exit === 0 ? { status: "ok", ...JSON.parse(fr.stdout.trim()), wallMs: fr.wallMs, peakKb: fr.peakKb, programMs: program.wallMs } : outcome(fr, [0], timeout);
+      progress(`    floor: ${floorText(p.floor)}`);
+    }
+  }
+  for (const size of opts.sizes) fresh(out("program", size))();
+
+  const targets = evaluateTargets(rows, maps);
+  const results = {
+    env: { ...env, loadavgEnd: os.loadavg() },
+    opts: { ...opts, doc: relative(ROOT, opts.doc) },
+    totalMs: performance.now() - started,
+    maps: [...maps].map(([size, m]) => ({ size, file: relative(ROOT, m.file), bytes: m.bytes, ...m.summary })),
+    rows: rows.map(({ stdout: _drop, ...r }) => r),
+    targets,
+    profiles,
+  };
+  writeFileSync(join(CACHE, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+
+  const report = ["", textTable(RESULT_HEADERS, resultRows(rows)), "", textTable(["target", "measured", "verdict"], targets.map((t) => [t.name, t.measured, t.verdict]))];
+  for (const p of profiles) {
+    report.push("", `@ ${n(p.size)} accounts: phases ${phasesText(p.phases)}`);
+    if (p.profile.summary) report.push(`  self time by package: ${p.profile.summary.byPackage.slice(0, 6).map((e) => `${e.name} ${pct(e.share)}`).join(", ")}`);
+    report.push(`  floor: ${floorText(p.floor)}`);
+  }
+  report.push("", `whole run ${fmtMs(results.totalMs)}`);
+  process.stdout.write(`${report.join("\n")}\n`);
+  writeReport(opts.doc, results);
+  progress(`bench: wrote ${relative(ROOT, opts.doc)} and ${relative(ROOT, join(CACHE, "results.json"))}`);
+}
+
+function phasesText(ph) {
+  if (ph.synthMs === undefined) return `${ph.status}${ph.note ? `: ${ph.note}` : ""}`;
+  // Outside the clocks: node's start-up, loading the modules, and exit.
+  const rest = ph.wallMs - (ph.loadMs + ph.planMs + ph.buildMs + ph.synthMs);
+  const part = (label, ms) => `${label} ${fmtMs(ms)} (${pct(ms / ph.wallMs)})`;
+  return `${part("start-up, modules and exit", rest)}, ${part("load", ph.loadMs)}, ${part("plan", ph.planMs)}, ${part("build stacks", ph.buildMs)}, ${part("app.synth()", ph.synthMs)} of ${fmtMs(ph.wallMs)}; heap ${ph.heapUsedMb.toFixed(0)} MB before synth`;
+}
+
+function floorText(f) {
+  if (f.status !== "ok") return `${f.status}${f.note ? `: ${f.note}` : ""}`;
+  return `${fmtMs(f.floorMs)} to serialize and write ${n(f.files)} files (${(f.bytes / 1024 / 1024).toFixed(1)} MB, the same JSON as the program's; ${f.differing.length === 0 ? "byte for byte" : `bytes differ in ${f.differing.slice(0, 3).join(", ")}${f.differing.length > 3 ? ` and ${n(f.differing.length - 3)} more` : ""}`}); the program took ${fmtMs(f.programMs)}`;
+}
+
+// ---------------------------------------------------------------- the report
+
+const BEGIN = "<!-- bench:begin (written by scripts/bench/run.mjs; the text outside these markers is kept) -->";
+const END = "<!-- bench:end -->";
+
+function writeReport(file, res) {
+  const { env } = res;
+  const md = [BEGIN, ""];
+  md.push(`### Run of ${env.date.slice(0, 16).replace("T", " ")} UTC: ${res.opts.kind}`, "");
+  md.push(
+    mdTable(
+      ["run", "details"],
+      [
+        ["machine", `${env.cpus} CPU cores (${env.cpuModel}), ${(env.totalmem / 1024 ** 3).toFixed(1)} GiB memory, ${env.platform}`],
+        ["load average", `${env.loadavg.map((x) => x.toFixed(2)).join(" ")} at the start, ${env.loadavgEnd.map((x) => x.toFixed(2)).join(" ")} at the end (other work may have shared the CPUs)`],
+        ["software", `node ${env.node}, ${Object.entries(env.packages).map(([p, v]) => `${p} ${v}`).join(", ")}`],
+        ["sources", `commit ${env.commit}${env.uncommitted.length > 0 ? ` with uncommitted changes in ${env.uncommitted.join(", ")}` : ""}`],
+        ["runs", res.opts.reps === 1 ? "1 per measure" : `${res.opts.reps} per measure (median shown), 1 at ${n(ONE_RUN_FROM)} accounts and for the access check and the baseline program from 1,000`],
+        ["whole run", fmtMs(res.totalMs)],
+      ],
+    ),
+    "",
+  );
+  md.push(
+    `Maps (seed ${res.opts.seed}):`,
+    "",
+    mdTable(
+      ["accounts", "roles", "groups", "buckets", "role callers", "bucket grants", "YAML"],
+      res.maps.map((m) => [n(m.size), n(m.roles), n(m.groups), n(m.buckets), n(m.callers), n(m.bucketGrants), `${(m.bytes / 1024 / 1024).toFixed(2)} MB`]),
+    ),
+    "",
+  );
+  md.push(mdTable(RESULT_HEADERS, resultRows(res.rows)), "");
+  md.push("Targets (verdicts computed from the rows above):", "", mdTable(["target", "measured", "verdict"], res.targets.map((t) => [t.name, t.measured, t.verdict])), "");
+  for (const p of res.profiles) {
+    md.push(`#### Where the time goes at ${n(p.size)} accounts`, "");
+    md.push(`Phases of the program (scripts/bench/phases.ts): ${phasesText(p.phases)}.`, "");
+    const s = p.profile.summary;
+    if (s) {
+      md.push(`CPU profile of \`node dist/main.js\` (${p.profile.status}, ${fmtMs(p.profile.wallMs)} with the profiler; \`${p.profile.file}\`), self time:`, "");
+      md.push(mdTable(["package or project file", "self time", "share"], s.byPackage.slice(0, 8).map((e) => [e.name, fmtMs(e.ms), pct(e.share)])), "");
+      md.push(mdTable(["function", "self time", "share"], s.byFunction.slice(0, 10).map((e) => [`\`${e.name}\``, fmtMs(e.ms), pct(e.share)])), "");
+    } else {
+      md.push(`CPU profile: ${p.profile.status}${p.profile.note ? `: ${p.profile.note}` : ""}.`, "");
+    }
+    md.push(`Floor (scripts/bench/floor.mjs): ${floorText(p.floor)}.`, "");
+  }
+  md.push(END);
+  const generated = md.join("\n");
+
+  let text = `# Benchmarks\n\n${generated}\n`;
+  if (existsSync(file)) {
+    const old = readFileSync(file, "utf8");
+    const a = old.indexOf(BEGIN);
+    const b = old.indexOf(END);
+    text = a >= 0 && b > a ? old.slice(0, a) + generated + old.slice(b + END.length) : `${old.trimEnd()}\n\n${generated}\n`;
+  }
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, text);
+}
+
+// ---------------------------------------------------------------- `generate`
+
+function generateCommand(argv) {
+  const o = { accounts: NaN, seed: 42, out: undefined };
+  for (let i = 0; i < argv.length; i += 2) {
+    if (argv[i] === "--accounts") o.accounts = Number(argv[i + 1]);
+    else if (argv[i] === "--seed") o.seed = Number(argv[i + 1]);
+    else if (argv[i] === "--out") o.out = argv[i + 1];
+    else throw new Error(`unknown argument ${argv[i]} (usage: run.mjs generate --accounts N [--seed S] [--out FILE])`);
+  }
+  buildEntries(["generate"]);
+  const { text, summary } = require(join(DIST, "generate.js")).generateMap(o);
+  if (o.out === undefined) return process.stdout.write(text);
+  mkdirSync(dirname(resolve(o.out)), { recursive: true });
+  writeFileSync(o.out, text);
+  progress(`${o.out}: ${JSON.stringify(summary)}`);
+}
+
+main().catch((e) => {
+  if (current) killGroup(current);
+  process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});

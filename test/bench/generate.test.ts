@@ -1,0 +1,61 @@
+/** The benchmark's maps: reproducible, valid for the loader, and shaped as docs/benchmarks.md says. */
+import { createHash } from "node:crypto";
+import { loadAccountMapText } from "../../config/load";
+import { bucketNameProblem } from "../../config/schema";
+import { planWithinLimits } from "../../policies/limits";
+import { generateMap } from "../../scripts/bench/generate";
+
+test("the same seed gives the same map; another seed another", () => {
+  expect(generateMap({ accounts: 100, seed: 7 }).text).toBe(generateMap({ accounts: 100, seed: 7 }).text);
+  expect(generateMap({ accounts: 100, seed: 8 }).text).not.toBe(generateMap({ accounts: 100, seed: 7 }).text);
+});
+
+test("a seed and a size give the same bytes on every machine and every run", () => {
+  // Benchmark results are comparable across runs only while these hold. A deliberate
+  // change to the generator updates them (and makes older results incomparable).
+  const sha256 = (accounts: number) => createHash("sha256").update(generateMap({ accounts, seed: 42 }).text).digest("hex");
+  expect(sha256(3)).toBe("125e34ac0c3f6debed6b37ec86b5c90aee5d1c1add1a53ac6d0d4a653f94a1ba");
+  expect(sha256(1000)).toBe("b1dbaa35f0e322de62af616db173a39e850e3b8bab2b5beb36f49d118bfd3435");
+});
+
+test("fewer than 3 accounts is refused", () => {
+  expect(() => generateMap({ accounts: 2 })).toThrow(/at least 3/);
+});
+
+test.each([3, 100])("a map of %i accounts loads and plans within AWS's limits", async (accounts) => {
+  const { text, summary } = generateMap({ accounts, seed: 42 });
+  const { model } = await loadAccountMapText(text, `bench-${accounts}.yaml`);
+  const plans = planWithinLimits(model);
+
+  expect(plans).toHaveLength(accounts);
+  expect(model.accounts.flatMap((a) => a.roles)).toHaveLength(summary.roles);
+  expect(model.accounts.flatMap((a) => a.buckets)).toHaveLength(summary.buckets);
+  expect(model.accounts.flatMap((a) => a.roles.flatMap((r) => r.callers))).toHaveLength(summary.callers);
+  expect(model.accounts.flatMap((a) => a.buckets.flatMap((b) => b.grants))).toHaveLength(summary.bucketGrants);
+
+  const ids = [...model.accounts.map((a) => a.id), ...model.externals.map((e) => e.id)];
+  expect(ids.every((id) => /^\d{12}$/.test(id))).toBe(true);
+  expect(new Set(ids).size).toBe(ids.length);
+  for (const b of model.accounts.flatMap((a) => a.buckets)) expect(bucketNameProblem(b.name)).toBeUndefined();
+  expect(model.externals.length).toBeGreaterThan(0);
+});
+
+test("identity's groups assume the role of their name in every other account; neighbours read each other's buckets", async () => {
+  const { model } = await loadAccountMapText(generateMap({ accounts: 100, seed: 42 }).text, "bench.yaml");
+  const others = model.accounts.filter((a) => a.name !== "identity");
+  for (const account of others) {
+    for (const name of ["admins", "developers", "readers"]) {
+      const role = account.roles.find((r) => r.name === name);
+      expect(role?.callers.map((c) => c.ref)).toEqual([`identity/${name}`]);
+    }
+    const ci = account.roles.find((r) => r.name === "ci");
+    expect(ci?.callers.map((c) => c.ref)).toContain("identity/role/ci");
+    const [bucket] = account.buckets;
+    const grantees = bucket.grants.map((g) => `${g.grantee.account.name}/${g.grantee.kind}/${g.grantee.name}`);
+    // Its own ci role, two neighbours' ci roles and one neighbour group.
+    expect(grantees.filter((g) => g.endsWith("/role/ci"))).toHaveLength(3);
+    expect(grantees.filter((g) => g.endsWith("/group/oncall"))).toHaveLength(1);
+  }
+  const vendorRoles = others.flatMap((a) => a.roles).filter((r) => r.callers.some((c) => c.principal.kind === "external"));
+  expect(vendorRoles.length).toBeGreaterThan(0);
+});
