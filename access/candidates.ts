@@ -17,8 +17,7 @@
  * Everyone else is denied without asking; the outsider probe still asks about
  * every target.
  */
-import { matchesResource } from "./narrow";
-import { asList, hasWildcard, principalsOf, rootAccount, statementsOf } from "./policy-json";
+import { asList, globMatches, hasWildcard, principalsOf, rootAccount, statementsOf } from "./policy-json";
 import type { CallerSpec, TargetSpec } from "./types";
 
 /** Candidate callers per target id. */
@@ -96,7 +95,7 @@ function identityIndex(callers: readonly CallerSpec[]): (resource: string) => Ca
   return (resource) => {
     const out = [...everything, ...(exact.get(resource) ?? [])];
     for (let i = 0; i <= resource.length; i++) {
-      for (const e of byPrefix.get(resource.slice(0, i)) ?? []) if (matchesResource(e.pattern, resource)) out.push(e.caller);
+      for (const e of byPrefix.get(resource.slice(0, i)) ?? []) if (globMatches(e.pattern, resource, false)) out.push(e.caller);
     }
     return out;
   };

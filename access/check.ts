@@ -10,7 +10,7 @@ import { S3_OBJECT_ACTIONS } from "../policies/actions";
 import { bestDecision, bestScenarios, isEvaluated, requestFor, WRONG_EXTERNAL_ID, type Scenario } from "./effective";
 import type { Decision, Evaluator } from "./evaluator";
 import { intendedAttachments } from "./intent";
-import { byText, globMatches, hasWildcard, sortedUnique } from "./policy-json";
+import { byText, globMatches, groupBy, sortedUnique } from "./policy-json";
 import { BUCKET_CHANGES, OBJECT_CHANGES } from "./principals";
 import type { Access, CallerSpec, Difference, Intent, Inventory, PolicyText, ProbeCase, ProbeKind, ProbeSummary, TargetAction, TargetSpec, Verdict } from "./types";
 
@@ -87,7 +87,7 @@ function attachmentDifferences({ model, inventory }: GateInput): Difference[] {
   return out;
 }
 
-const matches = (pattern: string, action: string): boolean => (hasWildcard(pattern) ? globMatches(pattern, action) : pattern.toLowerCase() === action.toLowerCase());
+const matches = (pattern: string, action: string): boolean => globMatches(pattern, action);
 
 async function intentDifferences(input: GateInput): Promise<Difference[]> {
   const { callers, targets, access, intents, evaluator, model } = input;
@@ -144,13 +144,8 @@ function undeclaredDifferences({ access, intents, callers, targets }: GateInput)
   const callerById = new Map(callers.map((c) => [c.id, c]));
   const targetById = new Map(targets.map((t) => [t.id, t]));
   const intentsByPair = groupBy(intents, (i) => pairKey(i.caller, i.target));
-  const byPair = new Map<string, Access[]>();
-  for (const a of access) {
-    const declared = (intentsByPair.get(pairKey(a.caller, a.target)) ?? []).some((i) => i.actions.some((p) => matches(p, a.action)));
-    if (declared) continue;
-    const key = `${a.caller}\u0000${a.target}`;
-    byPair.set(key, [...(byPair.get(key) ?? []), a]);
-  }
+  const undeclared = access.filter((a) => !(intentsByPair.get(pairKey(a.caller, a.target)) ?? []).some((i) => i.actions.some((p) => matches(p, a.action))));
+  const byPair = groupBy(undeclared, (a) => pairKey(a.caller, a.target));
   return [...byPair.values()].map((list) => {
     const { caller, target } = list[0];
     const c = callerById.get(caller)!;
@@ -228,8 +223,8 @@ export function probeRuns({ callers, targets, intents, candidates }: Pick<GateIn
   }
 
   const changes = [...BUCKET_CHANGES, ...OBJECT_CHANGES];
+  const outsiders = callers.filter((x) => x.kind === "outsider");
   for (const t of targets.filter((x) => x.kind === "bucket")) {
-    const outsiders = callers.filter((x) => x.kind === "outsider");
     for (const c of [...(candidates.get(t.id) ?? []), ...outsiders]) {
       if (!isEvaluated(c, t)) continue;
       for (const ta of t.actions.filter((x) => changes.includes(x.action))) for (const s of best(c)) add("bucket-change", c, t, ta, s, describe(s));
@@ -258,17 +253,6 @@ export function probeRuns({ callers, targets, intents, candidates }: Pick<GateIn
 
 const pairKey = (caller: string, target: string): string => `${caller}\u0000${target}`;
 
-/** Groups a list by a key, keeping order. */
-export function groupBy<T>(list: readonly T[], key: (x: T) => string): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const x of list) {
-    const k = key(x);
-    const l = out.get(k);
-    if (l) l.push(x);
-    else out.set(k, [x]);
-  }
-  return out;
-}
 
 async function runProbes(input: GateInput): Promise<{ summaries: ProbeSummary[]; failures: Difference[] }> {
   const runs = probeRuns(input);
@@ -292,11 +276,7 @@ async function runProbes(input: GateInput): Promise<{ summaries: ProbeSummary[];
   });
   const failures: Difference[] = [];
   for (const s of summaries) {
-    const byPair = new Map<string, ProbeCase[]>();
-    for (const f of s.failures) {
-      const key = `${f.caller}\u0000${f.target}\u0000${f.context}`;
-      byPair.set(key, [...(byPair.get(key) ?? []), f]);
-    }
+    const byPair = groupBy(s.failures, (f) => `${f.caller}\u0000${f.target}\u0000${f.context}`);
     for (const list of [...byPair.values()].sort((a, b) => byText(`${a[0].caller} ${a[0].target}`, `${b[0].caller} ${b[0].target}`))) {
       const { caller, target, context } = list[0];
       const actions = sortedUnique(list.map((f) => f.action));

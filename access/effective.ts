@@ -5,6 +5,7 @@
  */
 import type { Candidates } from "./candidates";
 import type { Decision, Evaluator, SimRequest } from "./evaluator";
+import { byText } from "./policy-json";
 import type { Access, CallerSpec, TargetAction, TargetSpec } from "./types";
 
 /** The request context that can vary. `null` external id: none sent. */
@@ -109,5 +110,5 @@ export async function effectiveAccess(evaluator: Evaluator, targets: readonly Ta
 /** Sorts by caller, target, action. */
 export function sortAccess(list: readonly Access[]): Access[] {
   const key = (a: Access) => `${a.caller}\u0000${a.target}\u0000${a.action}`;
-  return [...list].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  return [...list].sort((a, b) => byText(key(a), key(b)));
 }

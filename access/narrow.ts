@@ -10,7 +10,7 @@
  * NotAction, NotResource or NotPrincipal, and entries holding policy variables,
  * are kept whole: they are not narrowed, only passed on.
  */
-import { asList, rootAccount, statementsOf } from "./policy-json";
+import { asList, globRegExp, isGlob, rootAccount, statementsOf } from "./policy-json";
 import type { PolicyJson, StatementJson } from "./types";
 
 /** What the request offers to match against. */
@@ -37,22 +37,11 @@ interface CompiledList {
   readonly caseInsensitive: boolean;
 }
 
-/** IAM glob (`*`, `?`); policy variables (`${...}`) match anything. */
-function globRegExp(pattern: string, caseInsensitive: boolean): RegExp {
-  const body = pattern
-    .split(/(\$\{[^}]*\})/)
-    .map((part, i) => (i % 2 === 1 ? ".*" : part.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")))
-    .join("");
-  return new RegExp(`^${body}$`, caseInsensitive ? "is" : "s");
-}
-
-const isPattern = (entry: string): boolean => entry.includes("*") || entry.includes("?") || entry.includes("${");
-
 function compileList(entries: readonly string[], caseInsensitive: boolean): CompiledList {
   const exact = new Map<string, string[]>();
   const patterns: { re: RegExp; entry: string }[] = [];
   for (const entry of entries) {
-    if (isPattern(entry)) patterns.push({ re: globRegExp(entry, caseInsensitive), entry });
+    if (isGlob(entry)) patterns.push({ re: globRegExp(entry, caseInsensitive), entry });
     else {
       const k = caseInsensitive ? entry.toLowerCase() : entry;
       exact.set(k, [...(exact.get(k) ?? []), entry]);
@@ -87,19 +76,6 @@ function compile(doc: PolicyJson): readonly CompiledStatement[] {
     compiled.set(doc, c);
   }
   return c;
-}
-
-const single = new Map<string, RegExp>();
-
-/** True when an IAM glob matches a value (case-sensitive, as resources are). Patterns are compiled once. */
-export function matchesResource(pattern: string, resource: string): boolean {
-  if (!isPattern(pattern)) return pattern === resource;
-  let re = single.get(pattern);
-  if (!re) {
-    re = globRegExp(pattern, false);
-    single.set(pattern, re);
-  }
-  return re.test(resource);
 }
 
 /** Could this principal entry name the caller? Entries of other accounts cannot. */

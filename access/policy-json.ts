@@ -78,10 +78,42 @@ export function arnAccount(arn: string): string | undefined {
   return /^arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):/.exec(arn)?.[1];
 }
 
-/** IAM-style glob match (`*`, `?`), case-insensitive as action names are. */
+/** True when an entry is a pattern: an IAM wildcard or a policy variable (`${...}`). */
+export const isGlob = (entry: string): boolean => entry.includes("*") || entry.includes("?") || entry.includes("${");
+
+/** IAM glob (`*`, `?`); policy variables (`${...}`) match anything. */
+export function globRegExp(pattern: string, caseInsensitive: boolean): RegExp {
+  const body = pattern
+    .split(/(\$\{[^}]*\})/)
+    .map((part, i) => (i % 2 === 1 ? ".*" : part.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")))
+    .join("");
+  return new RegExp(`^${body}$`, caseInsensitive ? "is" : "s");
+}
+
+const globs = new Map<string, RegExp>();
+
+/** IAM-style glob match, case-insensitive as action names are unless told otherwise (resources). Patterns are compiled once. */
 export function globMatches(pattern: string, value: string, caseInsensitive = true): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, caseInsensitive ? "i" : "");
+  if (!isGlob(pattern)) return caseInsensitive ? pattern.toLowerCase() === value.toLowerCase() : pattern === value;
+  const key = `${caseInsensitive ? "i" : "s"}${pattern}`;
+  let re = globs.get(key);
+  if (!re) {
+    re = globRegExp(pattern, caseInsensitive);
+    globs.set(key, re);
+  }
   return re.test(value);
+}
+
+/** Groups a list by a key, keeping order. */
+export function groupBy<T>(list: Iterable<T>, key: (x: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const x of list) {
+    const k = key(x);
+    const l = out.get(k);
+    if (l) l.push(x);
+    else out.set(k, [x]);
+  }
+  return out;
 }
 
 /** True when a string holds an IAM wildcard. */

@@ -5,7 +5,7 @@
  */
 import { levelActions } from "./intent";
 import type { Analysis } from "./analyze";
-import { byText, sortedUnique } from "./policy-json";
+import { byText, groupBy, sortedUnique } from "./policy-json";
 import type { Access, CallerSpec, Finding, TargetSpec } from "./types";
 
 /** One caller → target pair with everything it may do there. */
@@ -23,14 +23,7 @@ export interface Reach {
 
 /** Folds allowed requests into caller → target pairs, sorted. */
 export function reaches(access: readonly Access[]): Reach[] {
-  const byPair = new Map<string, Access[]>();
-  for (const a of access) {
-    const k = `${a.caller}\u0000${a.target}`;
-    const l = byPair.get(k);
-    if (l) l.push(a);
-    else byPair.set(k, [a]);
-  }
-  return [...byPair.values()]
+  return [...groupBy(access, (a) => `${a.caller}\u0000${a.target}`).values()]
     .map((list): Reach => {
       const { caller, target } = list[0];
       const actions = sortedUnique(list.map((a) => a.action));
@@ -159,11 +152,7 @@ function countBy(findings: readonly Finding[]): string {
   return `errors ${n("error")}, warnings ${n("warning")}, notes ${n("info")}`;
 }
 
-function groupPairs(rs: readonly Reach[]): [string, Reach[]][] {
-  const m = new Map<string, Reach[]>();
-  for (const r of rs) m.set(r.caller, [...(m.get(r.caller) ?? []), r]);
-  return [...m];
-}
+const groupPairs = (rs: readonly Reach[]): [string, Reach[]][] => [...groupBy(rs, (r) => r.caller)];
 
 /** The account a caller or target id belongs to, for the graph. */
 function accountOf(id: string, callers: ReadonlyMap<string, CallerSpec>, targets: ReadonlyMap<string, TargetSpec>): string {
@@ -224,12 +213,8 @@ function mermaid(a: Analysis, rs: readonly Reach[]): string[] {
 
 function perAccount(a: Analysis, rs: readonly Reach[]): string[] {
   const out: string[] = [];
-  const byTarget = new Map<string, Reach[]>();
-  const byCaller = new Map<string, Reach[]>();
-  for (const r of rs) {
-    byTarget.set(r.target, [...(byTarget.get(r.target) ?? []), r]);
-    byCaller.set(r.caller, [...(byCaller.get(r.caller) ?? []), r]);
-  }
+  const byTarget = groupBy(rs, (r) => r.target);
+  const byCaller = groupBy(rs, (r) => r.caller);
   const who = (list: readonly Reach[] | undefined) => (list && list.length > 0 ? list.map((r) => `${code(r.caller)} (${r.summary === "assume" ? "" : `${r.summary}; `}${conditionText(r)})`.replace("(; ", "(").replace("()", "")).join(", ") : "nobody");
   const what = (list: readonly Reach[] | undefined) => (list && list.length > 0 ? list.map((r) => `${r.summary} ${code(r.target)}${r.mfa ? " with MFA" : ""}`).join(", ") : "nothing in these stacks");
   const stacks = a.inventory.stacks;
