@@ -98,14 +98,19 @@ export function readStack(name: string, json: Record<string, unknown>, problems:
     return { address, policyArn, policyName: policyArn.replace(/^.*:policy\//, "") };
   };
 
+  /** Inline policies and attachments of the group or role `owner`, found by the reference each holds to it (`group` or `role`). */
+  const policiesOf = (kind: "group" | "role", owner: string): { inline: PolicyText[]; attachments: Attachment[] } => {
+    const ownerType = `aws_iam_${kind}`;
+    const owned = (type: string) => of(type).filter(([, r]) => nameOf(ownerType, "name", r[kind]) === owner);
+    return {
+      inline: owned(`${ownerType}_policy`).flatMap(([k, p]) => opt(doc(`${ownerType}_policy.${k}`, `inline policy of ${kind} ${owner}`, p.policy))),
+      attachments: owned(`${ownerType}_policy_attachment`).flatMap(([k, a]) => opt(attachment(`${ownerType}_policy_attachment.${k}`, a.policy_arn))),
+    };
+  };
+
   const groups: GroupEntity[] = of("aws_iam_group").map(([key, r]) => {
     const groupName = String(r.name ?? key);
-    const inline = of("aws_iam_group_policy")
-      .filter(([, p]) => nameOf("aws_iam_group", "name", p.group) === groupName)
-      .flatMap(([k, p]) => opt(doc(`aws_iam_group_policy.${k}`, `inline policy of group ${groupName}`, p.policy)));
-    const attachments = of("aws_iam_group_policy_attachment")
-      .filter(([, a]) => nameOf("aws_iam_group", "name", a.group) === groupName)
-      .flatMap(([k, a]) => opt(attachment(`aws_iam_group_policy_attachment.${k}`, a.policy_arn)));
+    const { inline, attachments } = policiesOf("group", groupName);
     return { kind: "group", stack: name, accountId: account, name: groupName, arn: `arn:aws:iam::${account}:group/${groupName}`, address: `aws_iam_group.${key}`, inline, attachments };
   });
 
@@ -113,12 +118,7 @@ export function readStack(name: string, json: Record<string, unknown>, problems:
     const roleName = String(r.name ?? key);
     const address = `aws_iam_role.${key}`;
     const trust = doc(address, `trust policy of role ${roleName}`, r.assume_role_policy);
-    const inline = of("aws_iam_role_policy")
-      .filter(([, p]) => nameOf("aws_iam_role", "name", p.role) === roleName)
-      .flatMap(([k, p]) => opt(doc(`aws_iam_role_policy.${k}`, `inline policy of role ${roleName}`, p.policy)));
-    const attachments = of("aws_iam_role_policy_attachment")
-      .filter(([, a]) => nameOf("aws_iam_role", "name", a.role) === roleName)
-      .flatMap(([k, a]) => opt(attachment(`aws_iam_role_policy_attachment.${k}`, a.policy_arn)));
+    const { inline, attachments } = policiesOf("role", roleName);
     const url = switchUrls.get(roleName);
     return {
       kind: "role",

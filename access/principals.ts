@@ -67,38 +67,24 @@ export function callersOf(inv: Inventory, names: Names): CallerSpec[] {
   const harvested = harvestPrincipals(inv);
   const externalIdsEverywhere = sortedUnique([...harvested.externalIds, ...names.externals.map((e) => e.externalId)]);
 
-  const groups = allGroups(inv).map(
-    (g): CallerSpec => ({
-      id: `${g.stack}/${g.name}`,
-      kind: "group",
-      stack: g.stack,
-      accountId: g.accountId,
-      arn: g.arn,
-      principal: `arn:aws:iam::${g.accountId}:user/${PROBE}`,
-      principalArn: `arn:aws:iam::${g.accountId}:user/${PROBE}`,
-      identity: identityPolicies(g),
-      managed: g.attachments.filter((a) => !a.customer).map((a) => a.policyArn),
-      identityOutside: false,
-      externalIds: [],
-      inOrganization: true,
-    }),
-  );
-  const roles = allRoles(inv).map(
-    (r): CallerSpec => ({
-      id: `${r.stack}/role/${r.name}`,
-      kind: "role",
-      stack: r.stack,
-      accountId: r.accountId,
-      arn: r.arn,
-      principal: `arn:aws:sts::${r.accountId}:assumed-role/${r.name}/${PROBE}`,
-      principalArn: r.arn,
-      identity: identityPolicies(r),
-      managed: r.attachments.filter((a) => !a.customer).map((a) => a.policyArn),
-      identityOutside: false,
-      externalIds: [],
-      inOrganization: true,
-    }),
-  );
+  // Groups and roles of the stacks: their identity policies are evaluated. A group calls as a user in it, a role as a session of it.
+  const holder = (e: GroupEntity | RoleEntity, id: string, principal: string, principalArn: string): CallerSpec => ({
+    id,
+    kind: e.kind,
+    stack: e.stack,
+    accountId: e.accountId,
+    arn: e.arn,
+    principal,
+    principalArn,
+    identity: identityPolicies(e),
+    managed: e.attachments.filter((a) => !a.customer).map((a) => a.policyArn),
+    identityOutside: false,
+    externalIds: [],
+    inOrganization: true,
+  });
+  const user = (account: string) => `arn:aws:iam::${account}:user/${PROBE}`;
+  const groups = allGroups(inv).map((g) => holder(g, `${g.stack}/${g.name}`, user(g.accountId), user(g.accountId)));
+  const roles = allRoles(inv).map((r) => holder(r, `${r.stack}/role/${r.name}`, `arn:aws:sts::${r.accountId}:assumed-role/${r.name}/${PROBE}`, r.arn));
 
   const outsideAccount = (id: string): CallerSpec => {
     const ext = externalById.get(id);
@@ -107,8 +93,8 @@ export function callersOf(inv: Inventory, names: Names): CallerSpec[] {
       kind: "external",
       accountId: id,
       arn: `arn:aws:iam::${id}:root`,
-      principal: `arn:aws:iam::${id}:user/${PROBE}`,
-      principalArn: `arn:aws:iam::${id}:user/${PROBE}`,
+      principal: user(id),
+      principalArn: user(id),
       identity: [],
       managed: [],
       identityOutside: true,
