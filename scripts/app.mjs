@@ -22,6 +22,6 @@ function newestSource() {
   return newest;
 }
 
-if (!existsSync(bundle) || statSync(bundle).mtimeMs < newestSource()) await import("./build.mjs");
+if (!existsSync(bundle) || statSync(bundle).mtimeMs < newestSource()) (await import("./build.mjs")).build();
 if (process.env.DEBUG) process.setSourceMapsEnabled(true);
 createRequire(import.meta.url)(bundle);

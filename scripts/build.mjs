@@ -2,14 +2,16 @@
 // plan summary and access tools into dist/plan.js and dist/access.js, with esbuild:
 // ~50 ms, no type-checking (tests and `npm run typecheck` do that). Dependencies stay
 // external, so the AWS provider is loaded by deep path exactly as imported.
+//
+//   node scripts/build.mjs        builds; other scripts import { build } or BUNDLE_OPTIONS
 import { buildSync } from "esbuild";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { dirname, join } from "node:path";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-buildSync({
-  entryPoints: { main: join(root, "main.ts"), plan: join(root, "tools/plan.ts"), access: join(root, "tools/access.ts") },
-  outdir: join(root, "dist"),
+
+/** How every entry point of the project is bundled (the benchmark bundles its own with these too). */
+export const BUNDLE_OPTIONS = {
   bundle: true,
   platform: "node",
   target: "node20",
@@ -17,4 +19,14 @@ buildSync({
   packages: "external",
   sourcemap: true,
   logLevel: "warning",
-});
+};
+
+export function build() {
+  buildSync({
+    ...BUNDLE_OPTIONS,
+    entryPoints: { main: join(root, "main.ts"), plan: join(root, "tools/plan.ts"), access: join(root, "tools/access.ts") },
+    outdir: join(root, "dist"),
+  });
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) build();

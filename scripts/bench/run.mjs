@@ -18,6 +18,7 @@ import os from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
+import { BUNDLE_OPTIONS, build as buildProject } from "../build.mjs";
 import { prepareBaseline } from "./baseline.mjs";
 import { summarizeProfile } from "./profile.mjs";
 
@@ -75,29 +76,15 @@ function parseArgs(argv) {
 
 // ---------------------------------------------------------------- building and maps
 
-/** Builds dist/main.js as `npm run build` does, and bundles the benchmark's own entries into .cache/bench/dist. */
+/** Builds dist/main.js as `npm run build` does, and bundles the benchmark's own entries into .cache/bench/dist the same way. */
 function build() {
-  const r = spawnSync(process.execPath, [join(ROOT, "scripts/build.mjs")], { cwd: ROOT, encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`scripts/build.mjs failed:\n${r.stderr}`);
+  buildProject();
   buildEntries(["generate", "load-map", "phases"]);
 }
 
 function buildEntries(names) {
   const { buildSync } = require("esbuild");
-  for (const name of names) {
-    buildSync({
-      entryPoints: [join(ROOT, `scripts/bench/${name}.ts`)],
-      outfile: join(DIST, `${name}.js`),
-      // The options of scripts/build.mjs.
-      bundle: true,
-      platform: "node",
-      target: "node20",
-      format: "cjs",
-      packages: "external",
-      sourcemap: true,
-      logLevel: "warning",
-    });
-  }
+  for (const name of names) buildSync({ ...BUNDLE_OPTIONS, entryPoints: [join(ROOT, `scripts/bench/${name}.ts`)], outfile: join(DIST, `${name}.js`) });
 }
 
 function generateMaps(sizes, seed) {
