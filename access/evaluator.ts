@@ -6,7 +6,7 @@
 import { dirname, join } from "node:path";
 import { runSimulation, type Simulation, type SimulationErrors } from "@cloud-copilot/iam-simulate";
 import { sortedUnique, statementsOf } from "./policy-json";
-import { narrow, type Narrowed } from "./narrow";
+import { narrow } from "./narrow";
 import type { PolicyJson, PolicyText, StatementJson } from "./types";
 
 /** One request to evaluate, with both halves: the caller's identity policies and the resource's policy. */
@@ -99,13 +99,11 @@ function prepare(req: SimRequest): Prepared {
       ? [{ name: OUTSIDE_NAME, policy: OUTSIDE_POLICY, indexes: [0] }]
       : req.identity.flatMap((p) => {
           const n = narrow(p.document, shape, false);
-          return n.indexes.length > 0 ? [{ name: p.address, policy: n.document, indexes: n.indexes }] : [];
+          return n.indexes.length > 0 ? [{ name: p.address, ...n }] : [];
         });
-  const resource = req.resourcePolicy ? { address: req.resourcePolicy.address, ...renameNarrowed(narrow(req.resourcePolicy.document, shape, true)) } : undefined;
+  const resource = req.resourcePolicy ? { address: req.resourcePolicy.address, ...narrow(req.resourcePolicy.document, shape, true) } : undefined;
   return { req, identity, ...(resource ? { resource } : {}) };
 }
-
-const renameNarrowed = (n: Narrowed): { policy: PolicyJson; indexes: readonly number[] } => ({ policy: n.document, indexes: n.indexes });
 
 /** Builds a memoizing evaluator: the gate, the probes and the report ask many of the same questions. */
 export function createEvaluator(): Evaluator {

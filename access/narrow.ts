@@ -26,7 +26,7 @@ export interface RequestShape {
 
 /** A narrowed document and, for each kept statement, its index in the original. */
 export interface Narrowed {
-  readonly document: PolicyJson;
+  readonly policy: PolicyJson;
   readonly indexes: readonly number[];
 }
 
@@ -129,5 +129,5 @@ export function narrow(doc: PolicyJson, req: RequestShape, resourcePolicy: boole
       indexes.push(i);
     }
   });
-  return { document: { ...(doc.Version !== undefined ? { Version: doc.Version } : {}), Statement: statements }, indexes };
+  return { policy: { ...(doc.Version !== undefined ? { Version: doc.Version } : {}), Statement: statements }, indexes };
 }
