@@ -4,11 +4,11 @@
  */
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { App } from "cdktf";
 import { loadAccountMap, loadAccountMapText } from "./config/load";
 import type { Model } from "./config/model";
 import { planWithinLimits } from "./policies/limits";
 import { AccountStack } from "./stacks/account-stack";
+import { StackStream } from "./stacks/stream";
 
 export interface SynthOptions {
   /** Output folder (missing parents are created); cdktf's default (cdktf.out) when undefined. */
@@ -26,9 +26,10 @@ export function synthesizeModel(model: Model, opts: SynthOptions = {}): string[]
   const plans = planWithinLimits(model);
   // Only now, with the map known good, may anything be created on disk.
   if (opts.outdir !== undefined) mkdirSync(dirname(resolve(opts.outdir)), { recursive: true });
-  const app = new App(opts.outdir === undefined ? {} : { outdir: opts.outdir });
-  for (const plan of plans) new AccountStack(app, { plan, state: model.state, tags: model.tags, localEndpoint: opts.localEndpoint });
-  app.synth();
+  // One stack in memory at a time: see stacks/stream.ts.
+  const out = new StackStream(opts.outdir);
+  for (const plan of plans) out.write((app) => new AccountStack(app, { plan, state: model.state, tags: model.tags, localEndpoint: opts.localEndpoint }));
+  out.close();
   return plans.map((p) => p.account.name);
 }
 

@@ -1,0 +1,96 @@
+/**
+ * StackStream writes what App.synth() writes, every file byte for byte, while
+ * holding one stack at a time; and it leaves nothing of a written stack behind.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { App, TerraformOutput, TerraformStack } from "cdktf";
+import { TokenMap } from "cdktf/lib/tokens/private/token-map";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { loadAccountMapText } from "../../config/load";
+import { planWithinLimits } from "../../policies/limits";
+import { generateMap } from "../../scripts/bench/generate";
+import { AccountStack } from "../../stacks/account-stack";
+import { StackStream } from "../../stacks/stream";
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "stream-"));
+  dirs.push(dir);
+  return dir;
+}
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/** Every file under `dir`, by path relative to it, with its content. */
+function files(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (d: string): void => {
+    for (const name of readdirSync(d).sort()) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else out.set(relative(dir, p), readFileSync(p, "utf8"));
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** How many tokens cdktf's global registry holds (its maps are private). */
+function registeredTokens(): number {
+  const r = TokenMap.instance() as unknown as { stringTokenMap: Map<unknown, unknown>; numberTokenMap: Map<unknown, unknown> };
+  return r.stringTokenMap.size + r.numberTokenMap.size;
+}
+
+test("a generated 40-account map: the stream writes the same files as App.synth(), manifest included", async () => {
+  const { model } = await loadAccountMapText(generateMap({ accounts: 40, seed: 3 }).text, "generated.yaml");
+  const plans = planWithinLimits(model);
+  const props = { state: model.state, tags: model.tags };
+
+  const whole = tempDir();
+  const app = new App({ outdir: whole });
+  for (const plan of plans) new AccountStack(app, { plan, ...props });
+  app.synth();
+
+  const streamed = tempDir();
+  const out = new StackStream(streamed);
+  const before = registeredTokens();
+  const names = plans.map((plan) => out.write((scope) => new AccountStack(scope, { plan, ...props })));
+  // Every reference token the stacks registered (a role policy naming its role, ...) was dropped again.
+  expect(registeredTokens()).toBe(before);
+  expect(out.app.node.children).toHaveLength(0);
+  out.close();
+
+  expect(names).toEqual(plans.map((p) => p.account.name));
+  const expected = files(whole);
+  expect(expected.size).toBe(41); // 40 stacks and the manifest
+  expect(expected.get("manifest.json")).toContain('"identity"');
+  expect(files(streamed)).toEqual(expected);
+});
+
+test("a stack that references another stack is refused: it cannot be written alone", () => {
+  const out = new StackStream(tempDir());
+  let first: IamRole | undefined;
+  out.write((scope) => {
+    const stack = new TerraformStack(scope, "first");
+    new AwsProvider(stack, "aws", { region: "us-east-1" });
+    first = new IamRole(stack, "role", { name: "r", assumeRolePolicy: "{}" });
+    return stack;
+  });
+  // `first` is written and gone; a later stack that points at it would need it alive.
+  expect(() =>
+    out.write((scope) => {
+      const stack = new TerraformStack(scope, "second");
+      new AwsProvider(stack, "aws", { region: "us-east-1" });
+      new TerraformOutput(stack, "arn", { value: first!.arn });
+      return stack;
+    }),
+  ).toThrow("StackStream: stack second references other stacks");
+});
+
+test("write() after close() is a programming error", () => {
+  const out = new StackStream(tempDir());
+  out.close();
+  expect(() => out.write((scope) => new TerraformStack(scope, "late"))).toThrow("write() after close()");
+});
