@@ -15,6 +15,8 @@ export interface SynthOptions {
   readonly outdir?: string;
   /** See AccountStackProps.localEndpoint. */
   readonly localEndpoint?: string;
+  /** Keep cdktf's traces of where each token was created (slower); see stacks/stream.ts. */
+  readonly traces?: boolean;
 }
 
 /**
@@ -27,7 +29,7 @@ export function synthesizeModel(model: Model, opts: SynthOptions = {}): string[]
   // Only now, with the map known good, may anything be created on disk.
   if (opts.outdir !== undefined) mkdirSync(dirname(resolve(opts.outdir)), { recursive: true });
   // One stack in memory at a time: see stacks/stream.ts.
-  const out = new StackStream(opts.outdir);
+  const out = new StackStream(opts.outdir, { traces: opts.traces });
   for (const plan of plans) out.write((app) => new AccountStack(app, { plan, state: model.state, tags: model.tags, localEndpoint: opts.localEndpoint }));
   out.close();
   return plans.map((p) => p.account.name);

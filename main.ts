@@ -14,13 +14,16 @@ if (localEndpoint) process.stderr.write(`note: every provider points at ${localE
 // The cdktf CLI names the output folder in CDKTF_OUTDIR.
 const outdir = process.env.CDKTF_OUTDIR || undefined;
 
-synthesizeFile(process.env.ACCOUNT_MAP || DEFAULT_MAP, { localEndpoint, outdir }).catch((e: unknown) => {
+// DEBUG: stack traces of errors, and cdktf's traces of where tokens were created.
+const debug = Boolean(process.env.DEBUG);
+
+synthesizeFile(process.env.ACCOUNT_MAP || DEFAULT_MAP, { localEndpoint, outdir, traces: debug }).catch((e: unknown) => {
   if (e instanceof ConfigError) {
     process.stderr.write(`${e.message}\n`);
     process.exit(1);
   }
   // Anything else is a bug or an environment problem, not bad input: say so plainly.
   process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
-  if (process.env.DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
+  if (debug) process.stderr.write(`${(e as Error).stack}\n`);
   process.exit(2);
 });

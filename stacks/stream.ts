@@ -5,20 +5,35 @@
  * that is a gigabyte of constructs, and the garbage collector's cost grows with it
  * faster than linearly. Our stacks never reference each other (each is built from
  * its own account's plan), so nothing needs them together: `StackStream` builds one
- * stack, runs for it the steps `App.synth()` runs for each (prepare, then the
- * stack's synthesizer with the app's session), and removes it from the app.
- * `close()` finishes as `App.synth()` does: the app's own validations, then
- * `manifest.json`. The files written are the same, byte for byte (the scale test
- * and test/stream.test.ts compare them).
+ * stack, writes it with the stack's own synthesizer and the app's session, as
+ * `App.synth()` does, and removes it from the app. `close()` finishes as
+ * `App.synth()` does: the app's own validations, then `manifest.json`. The files
+ * are the same, byte for byte (test/stacks/stream.test.ts compares every file with
+ * App.synth()'s; test/scale.test.ts holds the 100-account hashes).
  *
- * Removing a stack from the tree is not enough to free it: cdktf registers every
- * token a stack encodes as a string (each reference between resources, such as a
- * role policy naming its role) in one global map that is never emptied, and each
- * token points back to its stack. So the stream also drops, after writing a stack,
- * the tokens registered while it was built and written. Nothing can look them up
- * again: they were only ever inside that stack. cdktf is archived at 0.21.0 (pinned
- * exactly), so this private map will not change shape under us; if it were ever
- * missing, the output would be the same and only the memory would grow.
+ * Three things differ from `App.synth()`, all for time and memory:
+ *
+ * - Tokens are let go. Removing a stack from the tree does not free it: cdktf
+ *   registers every token a stack encodes as a string (each reference between
+ *   resources, such as a role policy naming its role) in one global map that is
+ *   never emptied, and each token points back to its stack. After writing a stack
+ *   the stream drops the tokens registered while it was built and written; they
+ *   were only ever inside that stack.
+ * - No preparing pass. `prepareStack()` adds a backend when there is none, then
+ *   resolves every token of the stack once only to find references to other
+ *   stacks, before synthesis resolves them all again. The stream adds the backend
+ *   the same way and finds such references directly, in the tokens the stack
+ *   registered: a stack that references another is refused (it would need its
+ *   peers alive, and a cross-stack output), never written differently.
+ * - While a stack is built and written, stack traces are not formatted (unless
+ *   `traces` is set). cdktf records where every token was created, a full stack
+ *   trace turned into text, 35 times per account stack; those traces appear only
+ *   in cdktf's messages about unresolvable tokens, a programming error. With
+ *   `traces` (main.ts sets it under DEBUG) they are kept.
+ *
+ * cdktf is archived at 0.21.0 and pinned exactly, so the private token map will
+ * not change shape under us; were it ever missing, the output would be the same,
+ * only memory would grow and references between stacks would go unchecked.
  */
 import { App, TerraformStack } from "cdktf";
 import type { ISynthesisSession } from "cdktf/lib/synthesize/types";
@@ -31,16 +46,42 @@ interface TokenMaps {
   readonly numbers: Map<number, unknown>;
 }
 
+export interface StackStreamOptions {
+  /** Keep cdktf's stack traces of where each token was created (for debugging cdktf errors). */
+  readonly traces?: boolean;
+}
+
 function tokenMaps(): TokenMaps | undefined {
   const registry = TokenMap.instance() as unknown as { stringTokenMap?: unknown; numberTokenMap?: unknown };
   const { stringTokenMap: strings, numberTokenMap: numbers } = registry;
   return strings instanceof Map && numbers instanceof Map ? { strings, numbers } : undefined;
 }
 
-/** Deletes from `map` every key not in `keep`. */
-function dropAllBut<K>(map: Map<K, unknown>, keep: ReadonlySet<K>): void {
-  for (const key of map.keys()) if (!keep.has(key)) map.delete(key);
+/** The keys of the token maps at one moment: what was there before a stack. */
+interface Mark {
+  readonly strings: ReadonlySet<string>;
+  readonly numbers: ReadonlySet<number>;
 }
+
+/** The tokens registered since `mark`, with their keys. */
+function* since(maps: TokenMaps, mark: Mark): Generator<[string | number, unknown]> {
+  for (const entry of maps.strings) if (!mark.strings.has(entry[0])) yield entry;
+  for (const entry of maps.numbers) if (!mark.numbers.has(entry[0])) yield entry;
+}
+
+/** Deletes the tokens registered since `mark` (deleting while iterating a Map is safe). */
+function dropSince(maps: TokenMaps, mark: Mark): void {
+  for (const key of maps.strings.keys()) if (!mark.strings.has(key)) maps.strings.delete(key);
+  for (const key of maps.numbers.keys()) if (!mark.numbers.has(key)) maps.numbers.delete(key);
+}
+
+/** The stack a token refers into, for a reference to a resource (cdktf's `Reference`). */
+function originStack(token: unknown): unknown {
+  return typeof token === "object" && token !== null && "originStack" in token ? (token as { originStack: unknown }).originStack : undefined;
+}
+
+/** Stands in for V8's stack trace formatter while traces are not wanted. */
+const unformatted = (): string => "";
 
 export class StackStream {
   readonly app: App;
@@ -49,7 +90,10 @@ export class StackStream {
   private closed = false;
 
   /** `outdir` as App takes it: cdktf's default (or CDKTF_OUTDIR) when undefined. */
-  constructor(outdir?: string) {
+  constructor(
+    outdir?: string,
+    private readonly options: StackStreamOptions = {},
+  ) {
     this.app = new App(outdir === undefined ? {} : { outdir });
     this.session = { outdir: this.app.outdir, skipValidation: this.app.skipValidation, manifest: this.app.manifest };
   }
@@ -57,21 +101,32 @@ export class StackStream {
   /** Builds one stack in the app, writes its files and lets it go. Returns the stack's name. */
   write(build: (app: Construct) => TerraformStack): string {
     if (this.closed) throw new Error("StackStream: write() after close()");
-    const strings = new Set(this.tokens?.strings.keys());
-    const numbers = new Set(this.tokens?.numbers.keys());
-    const stack = build(this.app);
-    if (stack.node.scope !== this.app) throw new Error(`StackStream: stack ${stack.node.path} is not a direct child of the app`);
-    stack.prepareStack();
-    // Preparing resolves every token and records any reference to another stack;
-    // such a stack needs its peers alive and cannot be streamed.
-    if (stack.dependencies.length > 0) throw new Error(`StackStream: stack ${stack.node.id} references other stacks`);
-    stack.synthesizer.synthesize(this.session);
-    this.app.node.tryRemoveChild(stack.node.id);
-    if (this.tokens) {
-      dropAllBut(this.tokens.strings, strings);
-      dropAllBut(this.tokens.numbers, numbers);
+    const mark: Mark = { strings: new Set(this.tokens?.strings.keys()), numbers: new Set(this.tokens?.numbers.keys()) };
+    const formatter = Error.prepareStackTrace;
+    if (!this.options.traces) Error.prepareStackTrace = unformatted;
+    let stack: TerraformStack | undefined;
+    try {
+      stack = build(this.app);
+      if (stack.node.scope !== this.app) throw new Error(`StackStream: stack ${stack.node.path} is not a direct child of the app`);
+      stack.ensureBackendExists();
+      this.refuseReferencesOut(stack, mark);
+      stack.synthesizer.synthesize(this.session);
+      return stack.node.id;
+    } finally {
+      Error.prepareStackTrace = formatter;
+      if (stack) this.app.node.tryRemoveChild(stack.node.id);
+      if (this.tokens) dropSince(this.tokens, mark);
     }
-    return stack.node.id;
+  }
+
+  /** Throws when the stack depends on another: by a token referring into another stack, or declared. */
+  private refuseReferencesOut(stack: TerraformStack, mark: Mark): void {
+    const registered = this.tokens ? [...since(this.tokens, mark)] : [];
+    const outside = registered.map(([, token]) => originStack(token)).find((origin) => origin !== undefined && origin !== stack);
+    if (outside !== undefined || stack.dependencies.length > 0) {
+      const other = outside instanceof TerraformStack ? ` (${outside.node.id})` : "";
+      throw new Error(`StackStream: stack ${stack.node.id} references another stack${other}; stacks are written one at a time and cannot refer to each other`);
+    }
   }
 
   /** Runs the app's validations and writes manifest.json, listing every stack written. */

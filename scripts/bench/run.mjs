@@ -4,7 +4,7 @@
 //   npm run bench                   3, 100, 1,000 and 10,000 accounts; rewrites the results in docs/benchmarks.md
 //   npm run bench -- --quick        3 and 100 accounts, one run each, no npm test; report in .cache/bench/
 //   npm run bench -- --sizes 3,1000 [--reps N] [--seed N] [--timeout SECONDS] [--doc FILE]
-//                    [--no-baseline] [--no-synth] [--no-profile] [--no-test]
+//                    [--no-baseline] [--no-synth] [--no-access] [--no-profile] [--no-test]
 //   node scripts/bench/run.mjs generate --accounts N [--seed S] [--out FILE]    just write a map
 //
 // Only a full run (no --quick, no --sizes) writes docs/benchmarks.md unless --doc
@@ -44,7 +44,7 @@ const progress = (s) => process.stderr.write(`${s}\n`);
 // ---------------------------------------------------------------- arguments
 
 function parseArgs(argv) {
-  const o = { quick: false, sizes: undefined, reps: undefined, seed: 42, timeout: 900, doc: undefined, baseline: true, synth: true, profile: true, test: undefined };
+  const o = { quick: false, sizes: undefined, reps: undefined, seed: 42, timeout: 900, doc: undefined, baseline: true, synth: true, access: true, profile: true, test: undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -59,6 +59,7 @@ function parseArgs(argv) {
     else if (a === "--doc") o.doc = resolve(value());
     else if (a === "--no-baseline") o.baseline = false;
     else if (a === "--no-synth") o.synth = false;
+    else if (a === "--no-access") o.access = false;
     else if (a === "--no-profile") o.profile = false;
     else if (a === "--no-test") o.test = false;
     else throw new Error(`unknown argument ${a} (usage at the top of scripts/bench/run.mjs)`);
@@ -441,7 +442,9 @@ async function main() {
       fresh(synthOut)();
     }
 
-    if (!existsSync(ACCESS)) {
+    if (!opts.access) {
+      // Left out on request (--no-access): no row at all.
+    } else if (!existsSync(ACCESS)) {
       rows.push({ measure: "access", size, status: "not yet available", note: "scripts/access.mjs does not exist yet", runs: 0 });
     } else if (rows.find((r) => r.measure === "program" && r.size === size).status !== "ok") {
       rows.push({ measure: "access", size, status: "skipped", note: "the program wrote no output to check", runs: 0 });

@@ -5,7 +5,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { App, TerraformOutput, TerraformStack } from "cdktf";
+import { App, TerraformOutput, TerraformStack, Tokenization } from "cdktf";
 import { TokenMap } from "cdktf/lib/tokens/private/token-map";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
@@ -86,7 +86,53 @@ test("a stack that references another stack is refused: it cannot be written alo
       new TerraformOutput(stack, "arn", { value: first!.arn });
       return stack;
     }),
-  ).toThrow("StackStream: stack second references other stacks");
+  ).toThrow("StackStream: stack second references another stack (first)");
+});
+
+test("a stack that declares a dependency on another is refused too", () => {
+  const out = new StackStream(tempDir());
+  const other = new TerraformStack(out.app, "other");
+  expect(() =>
+    out.write((scope) => {
+      const stack = new TerraformStack(scope, "dependent");
+      new AwsProvider(stack, "aws", { region: "us-east-1" });
+      stack.addDependency(other);
+      return stack;
+    }),
+  ).toThrow("StackStream: stack dependent references another stack");
+  // Refused stacks are not left in the app.
+  expect(out.app.node.children.map((c) => c.node.id)).toEqual(["other"]);
+});
+
+/** Writes one stack holding a role, and returns where cdktf says the token for the role's ARN was created. */
+function creationStackOfRoleArn(out: StackStream): string[] {
+  let creation: string[] = [];
+  out.write((scope) => {
+    const stack = new TerraformStack(scope, "roles");
+    new AwsProvider(stack, "aws", { region: "us-east-1" });
+    const role = new IamRole(stack, "role", { name: "r", assumeRolePolicy: "{}" });
+    new TerraformOutput(stack, "arn", { value: role.arn });
+    creation = Tokenization.reverseString(role.arn).firstToken!.creationStack;
+    return stack;
+  });
+  return creation;
+}
+
+test("cdktf's traces of where tokens were created are skipped unless asked for, and the formatter is put back", () => {
+  const formatter = Error.prepareStackTrace;
+  expect(creationStackOfRoleArn(new StackStream(tempDir()))).toEqual([]);
+  expect(Error.prepareStackTrace).toBe(formatter);
+  expect(creationStackOfRoleArn(new StackStream(tempDir(), { traces: true })).join("\n")).toContain("creationStackOfRoleArn");
+  // An error thrown while a stack is built still gets its stack trace once the stream is done.
+  let thrown: Error | undefined;
+  try {
+    new StackStream(tempDir()).write(() => {
+      throw new Error("in build");
+    });
+  } catch (e) {
+    thrown = e as Error;
+  }
+  expect(thrown?.stack).toContain("stream.test.ts");
 });
 
 test("write() after close() is a programming error", () => {
