@@ -358,12 +358,16 @@ function evaluateTargets(rows, maps) {
   }
   {
     const r = get("access", 1000);
-    const pairs = [[100, 1000], [1000, 10000]].map(([a, b]) => grants(a) && grants(b) && growth("access", a, b, grants(b) / grants(a), "grants grew")).filter(Boolean);
+    // The target is set at 1,000 accounts: its growth is judged from 100 to 1,000.
+    // From 1,000 to 10,000 the growth is shown beside it, for information.
+    const pair = ([a, b]) => (grants(a) && grants(b) ? growth("access", a, b, grants(b) / grants(a), "grants grew") : undefined);
+    const judged = pair([100, 1000]);
+    const beyond = pair([1000, 10000]);
     add(
       "access check, 1,000 accounts: <60 s, cost growing with grants, not accounts²",
       unmet(r, "1,000 accounts") ?? {
-        verdict: r.wallMs >= 60_000 || pairs.some((p) => !p.ok) ? "NOT met" : pairs.length > 0 ? "met" : "time met, growth not measured",
-        measured: `${fmtMs(r.wallMs)}; ${pairs.length > 0 ? pairs.map((p) => p.text).join("; ") : "growth not measured (needs 100 too)"}`,
+        verdict: r.wallMs >= 60_000 || (judged && !judged.ok) ? "NOT met" : judged ? "met" : "time met, growth not measured",
+        measured: `${fmtMs(r.wallMs)}; ${judged ? judged.text : "growth not measured (needs 100 too)"}${beyond ? `; beyond the target: ${beyond.text}` : ""}`,
       },
     );
   }
