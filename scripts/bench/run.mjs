@@ -205,14 +205,39 @@ const median = (xs) => {
 async function series(row, spec, reps, opts) {
   const runs = [];
   for (let i = 0; i < reps; i++) {
-    spec.before?.();
-    progress(`  ${row.measure}${row.size === undefined ? "" : ` @ ${n(row.size)}`}${reps > 1 ? `, run ${i + 1}/${reps}` : ""} ...`);
-    const r = await measure({ ...spec, timeoutMs: opts.timeout * 1000 });
-    const o = outcome(r, spec.okExits ?? [0], opts.timeout * 1000);
-    runs.push({ ...o, exit: r.exit, wallMs: r.wallMs, peakKb: r.peakKb, largestKb: r.largestKb, stdout: r.stdout });
-    progress(`    ${o.status} (exit ${r.exit}) in ${fmtMs(r.wallMs)}, peak ${fmtMem(r)}${o.note ? `: ${o.note}` : ""}`);
-    if (o.status !== "ok") break;
+    runs.push(await runOnce(row, spec, i, reps, opts));
+    if (runs[i].status !== "ok") break;
   }
+  return summarize(row, runs);
+}
+
+/**
+ * Runs several commands in rounds, one run of each per round, and sums each up as
+ * `series` does. On a shared machine the speed drifts over minutes (successive
+ * runs of one command have differed by a third); in rounds the drift reaches every
+ * command alike, so a ratio between two of them is fair.
+ */
+async function rounds(items, reps, opts) {
+  const runs = items.map(() => []);
+  for (let i = 0; i < reps; i++) {
+    for (const [k, { row, spec }] of items.entries()) {
+      if (runs[k].at(-1)?.status !== undefined && runs[k].at(-1).status !== "ok") continue;
+      runs[k].push(await runOnce(row, spec, i, reps, opts));
+    }
+  }
+  return items.map(({ row }, k) => summarize(row, runs[k]));
+}
+
+async function runOnce(row, spec, i, reps, opts) {
+  spec.before?.();
+  progress(`  ${row.measure}${row.size === undefined ? "" : ` @ ${n(row.size)}`}${reps > 1 ? `, run ${i + 1}/${reps}` : ""} ...`);
+  const r = await measure({ ...spec, timeoutMs: opts.timeout * 1000 });
+  const o = outcome(r, spec.okExits ?? [0], opts.timeout * 1000);
+  progress(`    ${o.status} (exit ${r.exit}) in ${fmtMs(r.wallMs)}, peak ${fmtMem(r)}${o.note ? `: ${o.note}` : ""}`);
+  return { ...o, exit: r.exit, wallMs: r.wallMs, peakKb: r.peakKb, largestKb: r.largestKb, stdout: r.stdout };
+}
+
+function summarize(row, runs) {
   const last = runs[runs.length - 1];
   const timed = last.status === "ok" ? runs : [last];
   const walls = timed.map((r) => r.wallMs);
@@ -424,19 +449,29 @@ async function main() {
   const rows = [];
   const out = (what, size) => join(CACHE, "out", `${what}-${size}`);
   const timeout = opts.timeout * 1000;
-  // One run where a run takes minutes; but the program alone always gets every run:
-  // its target is a ratio of two medians (10,000 against 1,000 accounts).
+  // One run where a run takes minutes (the program alone gets every run, below).
   const reps = (size, slow = false) => (size >= ONE_RUN_FROM || (slow && size >= 1000) ? 1 : opts.reps);
   const fresh = (dir) => () => rmSync(dir, { recursive: true, force: true });
+
+  // The program alone, at every size in rounds (see `rounds`): its target is the
+  // ratio of its medians at 10,000 and 1,000 accounts. Each size's last run leaves
+  // its output for the access check below.
+  const programOut = (size) => out("program", size);
+  progress(`== program alone at ${opts.sizes.map(n).join(", ")} accounts, in rounds`);
+  const programRows = await rounds(
+    opts.sizes.map((size) => ({
+      row: { measure: "program", size },
+      spec: { cmd: process.execPath, args: [PROGRAM], env: { ACCOUNT_MAP: maps.get(size).file, CDKTF_OUTDIR: programOut(size) }, before: fresh(programOut(size)) },
+    })),
+    opts.reps,
+    opts,
+  );
 
   for (const size of opts.sizes) {
     const map = maps.get(size);
     progress(`== ${n(size)} accounts (${(map.bytes / 1024 / 1024).toFixed(2)} MB map)`);
     rows.push(await series({ measure: "load", size }, { cmd: process.execPath, args: [join(DIST, "load-map.js"), map.file] }, reps(size), opts));
-
-    const programOut = out("program", size);
-    const programEnv = { ACCOUNT_MAP: map.file, CDKTF_OUTDIR: programOut };
-    rows.push(await series({ measure: "program", size }, { cmd: process.execPath, args: [PROGRAM], env: programEnv, before: fresh(programOut) }, opts.reps, opts));
+    rows.push(programRows.find((r) => r.size === size));
 
     if (opts.synth) {
       const synthOut = out("synth", size);
@@ -454,7 +489,7 @@ async function main() {
       rows.push({ measure: "access", size, status: "skipped", note: "the program wrote no output to check", runs: 0 });
     } else {
       // Exit 0: the output grants exactly what the map says; 1: it found differences. Both are a verdict.
-      const spec = { cmd: process.execPath, args: [ACCESS, "--out", programOut], env: { ACCOUNT_MAP: map.file }, okExits: [0, 1] };
+      const spec = { cmd: process.execPath, args: [ACCESS, "--out", programOut(size)], env: { ACCOUNT_MAP: map.file }, okExits: [0, 1] };
       rows.push(await series({ measure: "access", size }, spec, reps(size, true), opts));
     }
   }
