@@ -17,6 +17,8 @@ import { parse, parseDocument, stringify } from "yaml";
 import { synthesizeText } from "../app";
 import { ConfigError } from "../config/errors";
 import { loadAccountMapText } from "../config/load";
+import { fastReadingApplies } from "../config/source";
+import { generateMap } from "../scripts/bench/generate";
 import { exampleText } from "./helpers";
 import { securityViolations } from "./security-invariants";
 
@@ -131,7 +133,7 @@ function sameValueFromBothParsers(text: string): void {
     return; // the yaml path handles it
   }
   const doc = parseDocument(text, { version: "1.2", uniqueKeys: false });
-  if (doc.errors.length > 0 || /(^|[\s[{,:-])&\S/m.test(text) || text.includes("__proto__")) return;
+  if (doc.errors.length > 0 || !fastReadingApplies(text)) return;
   expect(fast).toEqual(doc.toJS({ maxAliasCount: 100 }));
 }
 
@@ -187,3 +189,24 @@ test(`${Math.round(RUNS * TEXT_SHARE)} maps with damaged text: a complete, secur
     { numRuns: Math.round(RUNS * TEXT_SHARE) },
   );
 }, 300_000);
+
+// Where js-yaml and yaml were seen to disagree (the first found by the damaged-text
+// run above: "? " put before the map's first line). Each snippet, alone and
+// inserted into the example map, must either read the same both ways or be kept
+// off the fast reading.
+const DISAGREEMENTS = [
+  "? \n", "null: 1\n", "~: 1\n", "Null: 1\n", ": 1\n", "- ~ : 1\n", "x: {null: 1}\n", "[a, b]: 1\n", "{a: 1}: 2\n",
+  "x: -.5\n", "x: +.5\n", "x: 1_000\n", "x: 0b11\n", "x: +0x1\n", "x: -0x1\n", "x: !!float 1\n",
+];
+
+test.each(DISAGREEMENTS)("%j: the fast reading is not used where it would read differently", (snippet) => {
+  for (const text of [snippet, `${snippet}${example}`, `${example}${snippet}`]) {
+    expect(fastReadingApplies(text)).toBe(false);
+    sameValueFromBothParsers(text);
+  }
+});
+
+test("the example map and generated maps keep the fast reading", () => {
+  expect(fastReadingApplies(example)).toBe(true);
+  expect(fastReadingApplies(generateMap({ accounts: 50, seed: 1 }).text)).toBe(true);
+});
