@@ -14,10 +14,23 @@ import { renderSummary, type StackSummary, summarizePlan } from "./plan-summary"
 
 const run = promisify(execFile);
 
+/**
+ * Runs `fn` after every earlier call's `fn` has finished. `terraform init` goes
+ * through this: Terraform does not guarantee that its plugin cache directory is
+ * safe for concurrent installs, and two inits at once were seen to fail with
+ * "mkdir ...: file exists". Plans still run in parallel.
+ */
+let initQueue: Promise<unknown> = Promise.resolve();
+function oneAtATime<T>(fn: () => Promise<T>): Promise<T> {
+  const result = initQueue.then(fn);
+  initQueue = result.catch(() => undefined);
+  return result;
+}
+
 async function planStack(dir: string, stack: string): Promise<StackSummary> {
   const tf = (...args: string[]) => run("terraform", args, { cwd: dir, maxBuffer: 256 * 1024 * 1024 });
   try {
-    await tf("init", "-input=false", "-no-color");
+    await oneAtATime(() => tf("init", "-input=false", "-no-color"));
     await tf("plan", "-input=false", "-no-color", "-lock-timeout=60s", "-out=tfplan");
     const { stdout } = await tf("show", "-json", "tfplan");
     return summarizePlan(stack, JSON.parse(stdout));

@@ -27,6 +27,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -180,9 +181,16 @@ def each_stack(stacks: list[str], fn) -> None:
             f.result()
 
 
+# Terraform does not guarantee that the plugin cache is safe for concurrent
+# installs (two inits at once failed with "mkdir ...: file exists"): one init
+# at a time, applies in parallel.
+INIT_LOCK = threading.Lock()
+
+
 def apply_all(stacks: list[str], env: dict[str, str]) -> None:
     def apply(stack: str) -> None:
-        terraform(stack, env, "init")
+        with INIT_LOCK:
+            terraform(stack, env, "init")
         terraform(stack, env, "apply", "-auto-approve")
         log(f"applied {stack}")
     each_stack(stacks, apply)
