@@ -208,5 +208,8 @@ test.each(DISAGREEMENTS)("%j: the fast reading is not used where it would read d
 
 test("the example map and generated maps keep the fast reading", () => {
   expect(fastReadingApplies(example)).toBe(true);
-  expect(fastReadingApplies(generateMap({ accounts: 50, seed: 1 }).text)).toBe(true);
+  // Random organization ids and names: the 1,000-account map of seed 42 once fell
+  // back because its organization id, o-0bb9ed97eb, holds "-0b".
+  for (let seed = 1; seed <= 200; seed++) expect([seed, fastReadingApplies(generateMap({ accounts: 20, seed }).text)]).toEqual([seed, true]);
+  expect(fastReadingApplies(generateMap({ accounts: 1000, seed: 42 }).text)).toBe(true);
 });
