@@ -107,7 +107,7 @@ export class Source {
     }
   }
 
-  /** The js-yaml reading, when the map is plain enough for it (no anchors, no `__proto__`) and parses cleanly. */
+  /** The js-yaml reading, when the map is plain enough for it (`fastReadingApplies`) and parses cleanly. */
   private fastValue(): { ok: true; value: unknown } | { ok: false } {
     if (!fastReadingApplies(this.text)) return { ok: false };
     try {

@@ -192,8 +192,7 @@ test(`${Math.round(RUNS * TEXT_SHARE)} maps with damaged text: a complete, secur
 
 // Where js-yaml and yaml were seen to disagree (the first found by the damaged-text
 // run above: "? " put before the map's first line). Each snippet, alone and
-// inserted into the example map, must either read the same both ways or be kept
-// off the fast reading.
+// inserted into the example map, must be kept off the fast reading.
 const DISAGREEMENTS = [
   "? \n", "null: 1\n", "~: 1\n", "Null: 1\n", ": 1\n", "- ~ : 1\n", "x: {null: 1}\n", "[a, b]: 1\n", "{a: 1}: 2\n",
   "x: -.5\n", "x: +.5\n", "x: 1_000\n", "x: 0b11\n", "x: +0x1\n", "x: -0x1\n", "x: !!float 1\n",
@@ -202,7 +201,6 @@ const DISAGREEMENTS = [
 test.each(DISAGREEMENTS)("%j: the fast reading is not used where it would read differently", (snippet) => {
   for (const text of [snippet, `${snippet}${example}`, `${example}${snippet}`]) {
     expect(fastReadingApplies(text)).toBe(false);
-    sameValueFromBothParsers(text);
   }
 });
 

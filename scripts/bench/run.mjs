@@ -203,25 +203,22 @@ const median = (xs) => {
 
 /** Runs a command `reps` times (stopping at the first failure): median wall time, min and max, the highest peak memory. */
 async function series(row, spec, reps, opts) {
-  const runs = [];
-  for (let i = 0; i < reps; i++) {
-    runs.push(await runOnce(row, spec, i, reps, opts));
-    if (runs[i].status !== "ok") break;
-  }
-  return summarize(row, runs);
+  return (await rounds([{ row, spec }], reps, opts))[0];
 }
 
 /**
- * Runs several commands in rounds, one run of each per round, and sums each up as
- * `series` does. On a shared machine the speed drifts over minutes (successive
- * runs of one command have differed by a third); in rounds the drift reaches every
- * command alike, so a ratio between two of them is fair.
+ * Runs several commands in rounds, one run of each per round (a command stops at
+ * its first failure), and sums each up as `series` does. On a shared machine the
+ * speed drifts over minutes (successive runs of one command have differed by a
+ * third); in rounds the drift reaches every command alike, so a ratio between two
+ * of them is fair.
  */
 async function rounds(items, reps, opts) {
   const runs = items.map(() => []);
   for (let i = 0; i < reps; i++) {
     for (const [k, { row, spec }] of items.entries()) {
-      if (runs[k].at(-1)?.status !== undefined && runs[k].at(-1).status !== "ok") continue;
+      const last = runs[k].at(-1);
+      if (last && last.status !== "ok") continue;
       runs[k].push(await runOnce(row, spec, i, reps, opts));
     }
   }
@@ -470,9 +467,9 @@ async function main() {
   const reps = (size, slow = false) => (size >= ONE_RUN_FROM || (slow && size >= 1000) ? 1 : opts.reps);
   const fresh = (dir) => () => rmSync(dir, { recursive: true, force: true });
 
-  // The program alone, at every size in rounds (see `rounds`): its target is the
-  // ratio of its medians at 10,000 and 1,000 accounts. Each size's last run leaves
-  // its output for the access check below.
+  // The program alone, at every size in rounds (see `rounds`): its target is a
+  // ratio of its times at 10,000 and 1,000 accounts, taken round by round
+  // (`pairedGrowth`). Each size's last run leaves its output for the access check below.
   const programOut = (size) => out("program", size);
   progress(`== program alone at ${opts.sizes.map(n).join(", ")} accounts, in rounds`);
   const programRows = await rounds(
