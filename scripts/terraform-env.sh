@@ -3,8 +3,15 @@
 # Without network access to the Terraform registry, points Terraform at a local
 # provider mirror: TF_PROVIDER_MIRROR if set, else the folder found earlier (cached
 # in .cache/terraform/cli.tfrc), else the first folder on this machine that holds
-# registry.terraform.io/hashicorp/aws/<version>. Exports TF_CLI_CONFIG_FILE and
-# TF_PLUGIN_CACHE_DIR; never touches ~/.terraformrc.
+# registry.terraform.io/hashicorp/aws/<version>. Exports TF_CLI_CONFIG_FILE;
+# never touches ~/.terraformrc.
+#
+# An unpacked mirror needs no plugin cache: terraform init links each stack's
+# provider straight to the mirror. A shared cache would only add a race: an init
+# without a lock file removes and re-creates the cache entry, and a plan or apply
+# running meanwhile in another stack fails with "there is no package for ...
+# cached in .terraform/providers". Only a packed mirror (zip files, unzipped on
+# every init otherwise) gets TF_PLUGIN_CACHE_DIR.
 #
 # With TF_USE_REGISTRY=1, or when no mirror exists (real users), Terraform's own
 # configuration is left alone, except that a TF_CLI_CONFIG_FILE naming a missing
@@ -41,7 +48,7 @@ tf_env_setup() {
     fi
     return 0
   fi
-  mkdir -p "$dir/plugin-cache"
+  mkdir -p "$dir"
   cat > "$config" <<TFRC
 provider_installation {
   filesystem_mirror {
@@ -54,6 +61,9 @@ provider_installation {
 }
 TFRC
   export TF_CLI_CONFIG_FILE="$config"
-  export TF_PLUGIN_CACHE_DIR="$dir/plugin-cache"
+  if [ -n "$(find "$mirror/registry.terraform.io" -name '*.zip' -print -quit 2>/dev/null)" ]; then
+    mkdir -p "$dir/plugin-cache"
+    export TF_PLUGIN_CACHE_DIR="$dir/plugin-cache"
+  fi
   TF_ENV_MIRROR=1
 }

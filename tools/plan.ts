@@ -14,30 +14,26 @@ import { renderSummary, type StackSummary, summarizePlan } from "./plan-summary"
 
 const run = promisify(execFile);
 
-/**
- * Runs `fn` after every earlier call's `fn` has finished. `terraform init` goes
- * through this: Terraform does not guarantee that its plugin cache directory is
- * safe for concurrent installs, and two inits at once were seen to fail with
- * "mkdir ...: file exists". Plans still run in parallel.
- */
-let initQueue: Promise<unknown> = Promise.resolve();
-function oneAtATime<T>(fn: () => Promise<T>): Promise<T> {
-  const result = initQueue.then(fn);
-  initQueue = result.catch(() => undefined);
-  return result;
+type Terraform = (...args: string[]) => Promise<{ stdout: string }>;
+
+function terraformIn(dir: string): Terraform {
+  return (...args) => run("terraform", args, { cwd: dir, maxBuffer: 256 * 1024 * 1024 });
+}
+
+function failure(stack: string, e: unknown): StackSummary {
+  const err = e as { stderr?: string; message: string };
+  const text = (err.stderr || err.message).trim().split("\n").slice(-15).join("\n");
+  return { stack, add: [], change: [], destroy: [], replace: [], error: text };
 }
 
 async function planStack(dir: string, stack: string): Promise<StackSummary> {
-  const tf = (...args: string[]) => run("terraform", args, { cwd: dir, maxBuffer: 256 * 1024 * 1024 });
+  const tf = terraformIn(dir);
   try {
-    await oneAtATime(() => tf("init", "-input=false", "-no-color"));
     await tf("plan", "-input=false", "-no-color", "-lock-timeout=60s", "-out=tfplan");
     const { stdout } = await tf("show", "-json", "tfplan");
     return summarizePlan(stack, JSON.parse(stdout));
   } catch (e) {
-    const err = e as { stderr?: string; message: string };
-    const text = (err.stderr || err.message).trim().split("\n").slice(-15).join("\n");
-    return { stack, add: [], change: [], destroy: [], replace: [], error: text };
+    return failure(stack, e);
   }
 }
 
@@ -58,8 +54,20 @@ async function main(): Promise<void> {
     process.stderr.write(`plan: no stacks in ${stacksDir}; run npm run synth first\n`);
     process.exit(1);
   }
-  const stacks = readdirSync(stacksDir).sort();
+  // Every init first, one at a time; then the plans, in parallel. With a shared
+  // plugin cache an init can remove and re-create the cache entry: two inits at
+  // once failed with "mkdir ...: file exists", and a plan or apply beside an init
+  // with "no package ... cached in .terraform/providers".
   const results: StackSummary[] = [];
+  const stacks: string[] = [];
+  for (const stack of readdirSync(stacksDir).sort()) {
+    try {
+      await terraformIn(join(stacksDir, stack))("init", "-input=false", "-no-color");
+      stacks.push(stack);
+    } catch (e) {
+      results.push(failure(stack, e));
+    }
+  }
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(parallel, stacks.length) }, async () => {

@@ -27,7 +27,6 @@ import socket
 import ssl
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -181,16 +180,17 @@ def each_stack(stacks: list[str], fn) -> None:
             f.result()
 
 
-# Terraform does not guarantee that the plugin cache is safe for concurrent
-# installs (two inits at once failed with "mkdir ...: file exists"): one init
-# at a time, applies in parallel.
-INIT_LOCK = threading.Lock()
-
-
 def apply_all(stacks: list[str], env: dict[str, str]) -> None:
+    """Init every stack, one at a time, then apply them in parallel.
+
+    With a shared plugin cache, an init can remove and re-create the cache entry
+    (two inits at once failed with "mkdir ...: file exists"; an apply beside an init
+    with "no package ... cached in .terraform/providers"), so no init runs beside
+    anything else."""
+    for stack in stacks:
+        terraform(stack, env, "init")
+
     def apply(stack: str) -> None:
-        with INIT_LOCK:
-            terraform(stack, env, "init")
         terraform(stack, env, "apply", "-auto-approve")
         log(f"applied {stack}")
     each_stack(stacks, apply)
