@@ -213,6 +213,7 @@ class LazyLocation implements Located {
   constructor(source: Source, path: readonly PathSegment[]) {
     this.#source = source;
     this.#raw = path;
+    Object.freeze(this);
   }
 
   get path(): string {
