@@ -52,7 +52,8 @@ interface Ctx {
   readonly source: Source;
   readonly issues: ConfigIssue[];
   report(path: readonly PathSegment[], message: string, hint: string, key?: boolean): void;
-  at(path: readonly PathSegment[]): Located;
+  /** The lazy location of `key`.`name` under `parent` (undefined: the top of the map). */
+  at(parent: Located | undefined, key: string, name: PathSegment): Located;
 }
 
 /**
@@ -66,7 +67,7 @@ export function resolve(raw: unknown, source: Source, issues: ConfigIssue[]): Mo
     source,
     issues,
     report: (path, message, hint, key = false) => issues.push({ file: source.file, ...source.locate(path, { key }), message, hint }),
-    at: (path) => source.lazyLocation(path),
+    at: (parent, key, name) => source.lazyLocation(parent, key, name),
   };
 
   if (raw === null || raw === undefined) {
@@ -89,7 +90,7 @@ export function resolve(raw: unknown, source: Source, issues: ConfigIssue[]): Mo
     const okName = validate(schema.AccountName, name, path, source, []) !== undefined;
     if (!okName) ctx.report(path, `invalid external name "${name}"`, "1 to 50 lowercase letters, digits and -, starting with a letter", true);
     const ext = validate(schema.External, value, path, source, issues);
-    if (ext && okName) externals.set(name, { kind: "external", name, id: ext.id, externalId: ext.externalId, at: ctx.at(path) });
+    if (ext && okName) externals.set(name, { kind: "external", name, id: ext.id, externalId: ext.externalId, at: ctx.at(undefined, "external", name) });
   }
 
   // Accounts, in name order, each validated and built in one step: zod's copy of an
@@ -129,7 +130,7 @@ export function resolve(raw: unknown, source: Source, issues: ConfigIssue[]): Mo
       roles: [],
       buckets: [],
       policies: [],
-      at: ctx.at(path),
+      at: ctx.at(undefined, "accounts", name),
     };
     accounts.set(name, account);
 
@@ -142,7 +143,7 @@ export function resolve(raw: unknown, source: Source, issues: ConfigIssue[]): Mo
         return;
       }
       seenGroups.set(g.toLowerCase(), i);
-      account.groups.push({ kind: "group", name: g, account, arn: `arn:aws:iam::${input.id}:group/${g}`, at: ctx.at(gPath) });
+      account.groups.push({ kind: "group", name: g, account, arn: `arn:aws:iam::${input.id}:group/${g}`, at: ctx.at(account.at, "groups", i) });
     });
 
     for (const [pName, pInput] of caseUnique(input.policies, [...path, "policies"], "policy", ctx)) {
@@ -167,7 +168,7 @@ export function resolve(raw: unknown, source: Source, issues: ConfigIssue[]): Mo
         arn: `arn:aws:iam::${input.id}:policy/${pName}`,
         statements,
         allowWildcards,
-        at: ctx.at([...path, "policies", pName]),
+        at: ctx.at(account.at, "policies", pName),
         statementsPath: pPath.map(String),
       } satisfies CustomerPolicy);
     }
@@ -184,7 +185,7 @@ export function resolve(raw: unknown, source: Source, issues: ConfigIssue[]): Mo
         managedPolicyArns: unique(rInput.managedPolicies, [...rPath, "managedPolicies"], "managed policy", ctx).map((m) => `arn:aws:iam::aws:policy/${m}`),
         customerPolicies: [],
         callers: [],
-        at: ctx.at(rPath),
+        at: ctx.at(account.at, "roles", rName),
       };
       const attached = new Set(unique(rInput.policies, [...rPath, "policies"], "policy", ctx));
       (rInput.policies ?? []).forEach((p, i) => {
@@ -207,7 +208,7 @@ export function resolve(raw: unknown, source: Source, issues: ConfigIssue[]): Mo
       bucketOwners.set(bName, name);
       const bRegion = bInput.region ?? region;
       if (bInput.region) checkPartition(bRegion, [...bPath, "region"], ctx);
-      const bucket: Mutable<Bucket> = { name: bName, account, region: bRegion, arn: `arn:aws:s3:::${bName}`, grants: [], at: ctx.at(bPath) };
+      const bucket: Mutable<Bucket> = { name: bName, account, region: bRegion, arn: `arn:aws:s3:::${bName}`, grants: [], at: ctx.at(account.at, "buckets", bName) };
       account.buckets.push(bucket);
       bucketInputs.set(bucket, { input: bInput, path: bPath });
     }
@@ -234,7 +235,7 @@ export function resolve(raw: unknown, source: Source, issues: ConfigIssue[]): Mo
         return;
       }
       const requireMfa = principal.kind === "group" && (input.requireMfa ?? defaults.requireMfa);
-      (role.callers as Caller[]).push({ principal, requireMfa, ref, at: ctx.at(at) });
+      (role.callers as Caller[]).push({ principal, requireMfa, ref, at: ctx.at(role.at, "assumableBy", i) });
     });
   }
   for (const [bucket, { input, path }] of bucketInputs) {
@@ -251,7 +252,7 @@ export function resolve(raw: unknown, source: Source, issues: ConfigIssue[]): Mo
       }
       seen.set(grantee, ref);
       const requireMfa = grantee.kind === "group" && (input.requireMfa ?? defaults.requireMfa);
-      bucket.grants.push({ grantee, level: level, requireMfa, ref, at: ctx.at(at) } satisfies BucketGrant);
+      bucket.grants.push({ grantee, level: level, requireMfa, ref, at: ctx.at(bucket.at, "grants", ref) } satisfies BucketGrant);
     }
   }
 

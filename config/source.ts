@@ -182,9 +182,16 @@ export class Source {
     return at(rangeStart((opts.key ? keyNode : undefined) ?? node));
   }
 
-  /** A position computed only when read: entities of a good map never need one. */
-  lazyLocation(path: readonly PathSegment[]): Located {
-    return new LazyLocation(this, path);
+  /**
+   * The position of `parent`'s path followed by `key` and `name` (`accounts.prod`,
+   * then `roles`, `UpdateProdApp`), computed only when read: entities of a good map
+   * never need one. `parent` is another lazy location of this source, or undefined
+   * at the top. Every entity of the model is two segments below another, so a
+   * location holds its parent and two segments, not a copy of the whole path.
+   */
+  lazyLocation(parent: Located | undefined, key: string, name: PathSegment): Located {
+    if (parent !== undefined && !(parent instanceof LazyLocation)) throw new Error("internal: a lazy location's parent must be a lazy location");
+    return new LazyLocation(this, parent, key, name);
   }
 
   private pairs(map: YAMLMap): Map<string, Pair> {
@@ -207,17 +214,21 @@ export class Source {
 /** A {@link Located} whose line and column are looked up on first read. */
 class LazyLocation implements Located {
   #source: Source;
-  #raw: readonly PathSegment[];
+  #parent: LazyLocation | undefined;
+  #key: string;
+  #name: PathSegment;
   #at?: Located;
 
-  constructor(source: Source, path: readonly PathSegment[]) {
+  constructor(source: Source, parent: LazyLocation | undefined, key: string, name: PathSegment) {
     this.#source = source;
-    this.#raw = path;
+    this.#parent = parent;
+    this.#key = key;
+    this.#name = name;
     Object.freeze(this);
   }
 
   get path(): string {
-    return formatPath(this.#raw);
+    return formatPath(this.segments());
   }
 
   get line(): number {
@@ -228,8 +239,14 @@ class LazyLocation implements Located {
     return this.resolved().column;
   }
 
+  private segments(): PathSegment[] {
+    const above = this.#parent ? this.#parent.segments() : [];
+    above.push(this.#key, this.#name);
+    return above;
+  }
+
   private resolved(): Located {
-    this.#at ??= this.#source.locate(this.#raw);
+    this.#at ??= this.#source.locate(this.segments());
     return this.#at;
   }
 }
