@@ -12,7 +12,8 @@
  * value on every map of the fuzz run.
  */
 import { CORE_SCHEMA, load as fastLoad } from "js-yaml";
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Pair, type YAMLMap } from "yaml";
+import type * as Yaml from "yaml";
+import type { Document, LineCounter, Node, Pair, YAMLMap } from "yaml";
 import type { ConfigIssue, Located } from "./errors";
 
 /** Maps larger than this are refused before parsing: about six times the benchmark's 10,000-account map (11 MB). */
@@ -42,6 +43,16 @@ const NOT_FOR_THE_FAST_READING: readonly RegExp[] = [
 /** True when js-yaml may read `text` in place of `yaml` (see NOT_FOR_THE_FAST_READING). */
 export function fastReadingApplies(text: string): boolean {
   return !NOT_FOR_THE_FAST_READING.some((re) => re.test(text));
+}
+
+/**
+ * `yaml`, loaded on first use: a good map read by js-yaml never needs it, and
+ * loading it costs about 20 ms of every run's start-up.
+ */
+let yamlModule: typeof Yaml | undefined;
+function yaml(): typeof Yaml {
+  yamlModule ??= require("yaml") as typeof Yaml;
+  return yamlModule;
 }
 
 /** A path into the parsed map: keys and list indexes. */
@@ -123,6 +134,7 @@ export class Source {
   private document(): Parsed {
     if (this.parsed) return this.parsed;
     const file = this.file;
+    const { isScalar, LineCounter, parseDocument, visit } = yaml();
     const lines = new LineCounter();
     // YAML 1.2 core schema: `yes`/`no`/`on` stay strings and `0123` is not octal.
     // Duplicate keys are found below: the parser's own check is quadratic in a
@@ -160,6 +172,7 @@ export class Source {
    */
   locate(path: readonly PathSegment[], opts: { key?: boolean } = {}): Located {
     const { doc, lines } = this.document();
+    const { isMap, isSeq } = yaml();
     const at = (offset: number | undefined): Located => {
       const { line, col } = offset === undefined ? { line: 1, col: 1 } : lines.linePos(offset);
       return { line, column: col, path: formatPath(path) };
@@ -198,6 +211,7 @@ export class Source {
     let byKey = this.index.get(map);
     if (!byKey) {
       byKey = new Map();
+      const { isPair, isScalar } = yaml();
       for (const p of map.items) if (isPair(p) && isScalar(p.key) && !byKey.has(String(p.key.value))) byKey.set(String(p.key.value), p as Pair);
       this.index.set(map, byKey);
     }
@@ -207,7 +221,7 @@ export class Source {
   /** The source text of the scalar at a path, as written (e.g. `012345678901` before YAML made it a number). */
   rawText(path: readonly PathSegment[]): string | undefined {
     const node = this.document().doc.getIn(path as PathSegment[], true);
-    return isScalar(node) && node.range ? this.text.slice(node.range[0], node.range[1]) : undefined;
+    return yaml().isScalar(node) && node.range ? this.text.slice(node.range[0], node.range[1]) : undefined;
   }
 }
 
