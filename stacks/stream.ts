@@ -69,10 +69,12 @@ function* since(maps: TokenMaps, mark: Mark): Generator<[string | number, unknow
   for (const entry of maps.numbers) if (!mark.numbers.has(entry[0])) yield entry;
 }
 
-/** Deletes the tokens registered since `mark` (deleting while iterating a Map is safe). */
+/** Deletes the tokens registered since `mark` (string keys are string tokens, number keys number tokens). */
 function dropSince(maps: TokenMaps, mark: Mark): void {
-  for (const key of maps.strings.keys()) if (!mark.strings.has(key)) maps.strings.delete(key);
-  for (const key of maps.numbers.keys()) if (!mark.numbers.has(key)) maps.numbers.delete(key);
+  for (const [key] of [...since(maps, mark)]) {
+    if (typeof key === "string") maps.strings.delete(key);
+    else maps.numbers.delete(key);
+  }
 }
 
 /** The stack a token refers into, for a reference to a resource (cdktf's `Reference`). */
