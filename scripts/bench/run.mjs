@@ -3,7 +3,7 @@
 //
 //   npm run bench                   3, 100, 1,000 and 10,000 accounts; rewrites the results in docs/benchmarks.md
 //   npm run bench -- --quick        3 and 100 accounts, one run each, no npm test; report in .cache/bench/
-//   npm run bench -- --sizes 3,1000 [--reps N] [--seed N] [--timeout SECONDS] [--doc FILE]
+//   npm run bench -- --sizes 3,1000 [--reps N] [--rounds N] [--seed N] [--timeout SECONDS] [--doc FILE]
 //                    [--no-baseline] [--no-synth] [--no-access] [--no-profile] [--no-test]
 //   node scripts/bench/run.mjs generate --accounts N [--seed S] [--out FILE]    just write a map
 //
@@ -44,7 +44,7 @@ const progress = (s) => process.stderr.write(`${s}\n`);
 // ---------------------------------------------------------------- arguments
 
 function parseArgs(argv) {
-  const o = { quick: false, sizes: undefined, reps: undefined, seed: 42, timeout: 900, doc: undefined, baseline: true, synth: true, access: true, profile: true, test: undefined };
+  const o = { quick: false, sizes: undefined, reps: undefined, rounds: undefined, seed: 42, timeout: 900, doc: undefined, baseline: true, synth: true, access: true, profile: true, test: undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -54,6 +54,7 @@ function parseArgs(argv) {
     if (a === "--quick") o.quick = true;
     else if (a === "--sizes") o.sizes = value().split(",").map((s) => Number(s.replace(/_/g, "")));
     else if (a === "--reps") o.reps = Number(value());
+    else if (a === "--rounds") o.rounds = Number(value());
     else if (a === "--seed") o.seed = Number(value());
     else if (a === "--timeout") o.timeout = Number(value());
     else if (a === "--doc") o.doc = resolve(value());
@@ -67,11 +68,14 @@ function parseArgs(argv) {
   const full = !o.quick && o.sizes === undefined;
   o.sizes ??= o.quick ? QUICK_SIZES : FULL_SIZES;
   o.reps ??= o.quick ? 1 : 3;
+  // Measures judged as a ratio of two commands run in rounds (see `rounds`).
+  o.rounds ??= o.quick ? 1 : 5;
   o.test ??= !o.quick;
   o.doc ??= full ? join(ROOT, "docs/benchmarks.md") : join(CACHE, "benchmarks-partial.md");
   o.kind = full ? "full run" : o.quick ? "quick run (--quick)" : `partial run (--sizes ${o.sizes.join(",")})`;
   if (o.sizes.some((s) => !Number.isInteger(s) || s < 3)) throw new Error("--sizes: integers of at least 3");
   if (!Number.isInteger(o.reps) || o.reps < 1) throw new Error("--reps: a positive integer");
+  if (!Number.isInteger(o.rounds) || o.rounds < 1) throw new Error("--rounds: a positive integer");
   return o;
 }
 
@@ -327,11 +331,25 @@ function evaluateTargets(rows, maps) {
     // A measure that could not run (the access check before its script exists) is no verdict.
     return { verdict: r.runs === 0 ? "not measured" : "NOT met", measured: `${r.status}${r.note ? `: ${r.note}` : ""}` };
   };
+  /**
+   * slow/fast for two commands: for commands run in rounds, the ratio within each
+   * round (runs seconds apart see the same machine), and their median; else the
+   * ratio of the medians. `rounds` lists the rounds' ratios when there are any.
+   */
+  const pairedRatio = (fast, slow) => {
+    const whole = slow.wallMs / fast.wallMs;
+    if (fast.wallsMs.length !== slow.wallsMs.length || fast.wallsMs.length < 2) return { ratio: whole, whole };
+    const rounds = slow.wallsMs.map((ms, i) => ms / fast.wallsMs[i]);
+    return { ratio: median(rounds), whole, rounds };
+  };
   const faster = (size) => {
     const o = get("synth", size);
     const b = get("baseline-synth", size);
     const why = unmet(o, `cdktf synth at ${n(size)}`) ?? unmet(b, `the baseline at ${n(size)}`);
-    return why ? { why } : { x: b.wallMs / o.wallMs, o, b, text: `${(b.wallMs / o.wallMs).toFixed(2)}× faster (${fmtMs(o.wallMs)} vs ${fmtMs(b.wallMs)})` };
+    if (why) return { why };
+    const r = pairedRatio(o, b);
+    const how = r.rounds ? `median of the rounds' ${r.rounds.map((x) => x.toFixed(1)).join(", ")}; of the medians ${r.whole.toFixed(1)}` : "the medians";
+    return { x: r.ratio, o, b, text: `${r.ratio.toFixed(2)}× faster (${how}; ${fmtMs(o.wallMs)} vs ${fmtMs(b.wallMs)})` };
   };
   /** time(big)/time(small) against what linear growth allows. */
   const growth = (measure, small, big, allowed, unit) => {
@@ -341,19 +359,15 @@ function evaluateTargets(rows, maps) {
     const ratio = b.wallMs / s.wallMs;
     return { ok: ratio <= allowed, text: `time(${n(big)})/time(${n(small)}) = ${ratio.toFixed(1)}, ${unit} ${allowed.toFixed(1)}` };
   };
-  // For commands run in rounds: the ratio within each round (runs minutes apart
-  // see the same machine), and their median decides. The ratio of the medians is
-  // shown beside it.
+  // For the program, run in rounds: the growth within each round decides (`pairedRatio`).
   const pairedGrowth = (measure, small, big, allowed, unit) => {
     const whole = growth(measure, small, big, allowed, unit);
-    const s = get(measure, small);
-    const b = get(measure, big);
-    if (!whole || s.wallsMs.length !== b.wallsMs.length || s.wallsMs.length < 2) return whole;
-    const ratios = b.wallsMs.map((ms, i) => ms / s.wallsMs[i]);
-    const m = median(ratios);
+    if (!whole) return whole;
+    const r = pairedRatio(get(measure, small), get(measure, big));
+    if (!r.rounds) return whole;
     return {
-      ok: m <= allowed,
-      text: `time(${n(big)})/time(${n(small)}) = ${m.toFixed(1)} (median of the rounds' ${ratios.map((r) => r.toFixed(1)).join(", ")}; of the medians ${(b.wallMs / s.wallMs).toFixed(1)}), ${unit} ${allowed.toFixed(1)}`,
+      ok: r.ratio <= allowed,
+      text: `time(${n(big)})/time(${n(small)}) = ${r.ratio.toFixed(1)} (median of the rounds' ${r.rounds.map((x) => x.toFixed(1)).join(", ")}; of the medians ${r.whole.toFixed(1)}), ${unit} ${allowed.toFixed(1)}`,
     };
   };
   const grants = (size) => {
@@ -477,9 +491,14 @@ async function main() {
       row: { measure: "program", size },
       spec: { cmd: process.execPath, args: [PROGRAM], env: { ACCOUNT_MAP: maps.get(size).file, CDKTF_OUTDIR: programOut(size) }, before: fresh(programOut(size)) },
     })),
-    opts.reps,
+    opts.rounds,
     opts,
   );
+
+  // The baseline: the same program as the default cdktf template runs it.
+  const baselineSizes = opts.baseline ? BASELINE_SIZES.filter((s) => opts.sizes.includes(s)) : [];
+  const base = baselineSizes.length > 0 ? prepareBaseline(join(CACHE, "baseline")) : undefined;
+  if (base) progress(`== baseline: ${base.imports} provider imports in ${base.files} files rewritten to the namespace import; app \`npx ts-node main.ts\``);
 
   for (const size of opts.sizes) {
     const map = maps.get(size);
@@ -492,7 +511,15 @@ async function main() {
       const synthOut = out("synth", size);
       // cdktf.json's app: build dist/main.js, then run it.
       const spec = { cmd: CDKTF, args: ["synth", "--output", synthOut], env: { ACCOUNT_MAP: map.file }, before: fresh(synthOut) };
-      rows.push(await series({ measure: "synth", size }, spec, reps(size), opts));
+      if (base && baselineSizes.includes(size)) {
+        // Against the baseline in rounds: its target is the ratio of the two (`pairedRatio`).
+        const baseOut = out("baseline-synth", size);
+        const baseSpec = { cmd: CDKTF, args: ["synth", "--output", baseOut], cwd: base.dir, env: { ACCOUNT_MAP: map.file }, before: fresh(baseOut) };
+        rows.push(...(await rounds([{ row: { measure: "synth", size }, spec }, { row: { measure: "baseline-synth", size }, spec: baseSpec }], opts.rounds, opts)));
+        fresh(baseOut)();
+      } else {
+        rows.push(await series({ measure: "synth", size }, spec, reps(size), opts));
+      }
       fresh(synthOut)();
     }
 
@@ -509,22 +536,19 @@ async function main() {
     }
   }
 
-  if (opts.baseline) {
-    const sizes = BASELINE_SIZES.filter((s) => opts.sizes.includes(s));
-    if (sizes.length > 0) {
-      const base = prepareBaseline(join(CACHE, "baseline"));
-      progress(`== baseline: ${base.imports} provider imports in ${base.files} files rewritten to the namespace import; app \`npx ts-node main.ts\``);
-      for (const size of sizes) {
-        const map = maps.get(size);
+  if (base) {
+    for (const size of baselineSizes) {
+      // Without synth the baseline's synth has nothing to be paired with: on its own, then.
+      if (!opts.synth) {
         const synthOut = out("baseline-synth", size);
-        const synth = { cmd: CDKTF, args: ["synth", "--output", synthOut], cwd: base.dir, env: { ACCOUNT_MAP: map.file }, before: fresh(synthOut) };
+        const synth = { cmd: CDKTF, args: ["synth", "--output", synthOut], cwd: base.dir, env: { ACCOUNT_MAP: maps.get(size).file }, before: fresh(synthOut) };
         rows.push(await series({ measure: "baseline-synth", size }, synth, reps(size), opts));
         fresh(synthOut)();
-        const progOut = out("baseline-program", size);
-        const program = { cmd: "npx", args: ["--no-install", "ts-node", "main.ts"], cwd: base.dir, env: { ACCOUNT_MAP: map.file, CDKTF_OUTDIR: progOut }, before: fresh(progOut) };
-        rows.push(await series({ measure: "baseline-program", size }, program, reps(size, true), opts));
-        fresh(progOut)();
       }
+      const progOut = out("baseline-program", size);
+      const program = { cmd: "npx", args: ["--no-install", "ts-node", "main.ts"], cwd: base.dir, env: { ACCOUNT_MAP: maps.get(size).file, CDKTF_OUTDIR: progOut }, before: fresh(progOut) };
+      rows.push(await series({ measure: "baseline-program", size }, program, reps(size, true), opts));
+      fresh(progOut)();
     }
   }
 
@@ -627,7 +651,11 @@ function writeReport(file, res) {
         ["load average", `${env.loadavg.map((x) => x.toFixed(2)).join(" ")} at the start, ${env.loadavgEnd.map((x) => x.toFixed(2)).join(" ")} at the end (other work may have shared the CPUs)`],
         ["software", `node ${env.node}, ${Object.entries(env.packages).map(([p, v]) => `${p} ${v}`).join(", ")}`],
         ["sources", `commit ${env.commit}${env.uncommitted.length > 0 ? ` with uncommitted changes in ${env.uncommitted.join(", ")}` : ""}`],
-        ["runs", res.opts.reps === 1 ? "1 per measure" : `${res.opts.reps} per measure (median shown), 1 at ${n(ONE_RUN_FROM)} accounts (except loading and the program alone) and for the access check and the baseline program from 1,000`],
+        [
+          "runs",
+          `${res.opts.reps === 1 ? "1 per measure" : `${res.opts.reps} per measure (median shown), 1 at ${n(ONE_RUN_FROM)} accounts (except loading) and for the access check and the baseline program from 1,000`}; ` +
+            `${res.opts.rounds} rounds (median shown) for the program alone at every size, and for cdktf synth and the baseline's, side by side, at ${BASELINE_SIZES.map(n).join(" and ")} accounts`,
+        ],
         ["whole run", fmtMs(res.totalMs)],
       ],
     ),
