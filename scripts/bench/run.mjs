@@ -340,7 +340,8 @@ function evaluateTargets(rows, maps) {
     const whole = slow.wallMs / fast.wallMs;
     if (fast.wallsMs.length !== slow.wallsMs.length || fast.wallsMs.length < 2) return { ratio: whole, whole };
     const rounds = slow.wallsMs.map((ms, i) => ms / fast.wallsMs[i]);
-    return { ratio: median(rounds), whole, rounds };
+    const how = `median of the rounds' ${rounds.map((x) => x.toFixed(1)).join(", ")}; of the medians ${whole.toFixed(1)}`;
+    return { ratio: median(rounds), whole, rounds, how };
   };
   const faster = (size) => {
     const o = get("synth", size);
@@ -348,8 +349,7 @@ function evaluateTargets(rows, maps) {
     const why = unmet(o, `cdktf synth at ${n(size)}`) ?? unmet(b, `the baseline at ${n(size)}`);
     if (why) return { why };
     const r = pairedRatio(o, b);
-    const how = r.rounds ? `median of the rounds' ${r.rounds.map((x) => x.toFixed(1)).join(", ")}; of the medians ${r.whole.toFixed(1)}` : "the medians";
-    return { x: r.ratio, o, b, text: `${r.ratio.toFixed(2)}× faster (${how}; ${fmtMs(o.wallMs)} vs ${fmtMs(b.wallMs)})` };
+    return { x: r.ratio, o, b, text: `${r.ratio.toFixed(2)}× faster (${r.how ?? "the medians"}; ${fmtMs(o.wallMs)} vs ${fmtMs(b.wallMs)})` };
   };
   /** time(big)/time(small) against what linear growth allows. */
   const growth = (measure, small, big, allowed, unit) => {
@@ -367,7 +367,7 @@ function evaluateTargets(rows, maps) {
     if (!r.rounds) return whole;
     return {
       ok: r.ratio <= allowed,
-      text: `time(${n(big)})/time(${n(small)}) = ${r.ratio.toFixed(1)} (median of the rounds' ${r.rounds.map((x) => x.toFixed(1)).join(", ")}; of the medians ${r.whole.toFixed(1)}), ${unit} ${allowed.toFixed(1)}`,
+      text: `time(${n(big)})/time(${n(small)}) = ${r.ratio.toFixed(1)} (${r.how}), ${unit} ${allowed.toFixed(1)}`,
     };
   };
   const grants = (size) => {
@@ -480,6 +480,12 @@ async function main() {
   // One run where a run takes minutes (the program alone gets every run, below).
   const reps = (size, slow = false) => (size >= ONE_RUN_FROM || (slow && size >= 1000) ? 1 : opts.reps);
   const fresh = (dir) => () => rmSync(dir, { recursive: true, force: true });
+  // `cdktf synth` of a size's map into out(what, size), in `cwd` (ours, or the baseline's
+  // copy). Its `before` removes that folder: called once more after the runs, to clean up.
+  const synthSpec = (what, size, cwd = ROOT) => {
+    const dir = out(what, size);
+    return { cmd: CDKTF, args: ["synth", "--output", dir], cwd, env: { ACCOUNT_MAP: maps.get(size).file }, before: fresh(dir) };
+  };
 
   // The program alone, at every size in rounds (see `rounds`): its target is a
   // ratio of its times at 10,000 and 1,000 accounts, taken round by round
@@ -508,19 +514,17 @@ async function main() {
     rows.push(programRows.find((r) => r.size === size));
 
     if (opts.synth) {
-      const synthOut = out("synth", size);
       // cdktf.json's app: build dist/main.js, then run it.
-      const spec = { cmd: CDKTF, args: ["synth", "--output", synthOut], env: { ACCOUNT_MAP: map.file }, before: fresh(synthOut) };
+      const spec = synthSpec("synth", size);
       if (base && baselineSizes.includes(size)) {
         // Against the baseline in rounds: its target is the ratio of the two (`pairedRatio`).
-        const baseOut = out("baseline-synth", size);
-        const baseSpec = { cmd: CDKTF, args: ["synth", "--output", baseOut], cwd: base.dir, env: { ACCOUNT_MAP: map.file }, before: fresh(baseOut) };
+        const baseSpec = synthSpec("baseline-synth", size, base.dir);
         rows.push(...(await rounds([{ row: { measure: "synth", size }, spec }, { row: { measure: "baseline-synth", size }, spec: baseSpec }], opts.rounds, opts)));
-        fresh(baseOut)();
+        baseSpec.before();
       } else {
         rows.push(await series({ measure: "synth", size }, spec, reps(size), opts));
       }
-      fresh(synthOut)();
+      spec.before();
     }
 
     if (!opts.access) {
@@ -540,10 +544,9 @@ async function main() {
     for (const size of baselineSizes) {
       // Without synth the baseline's synth has nothing to be paired with: on its own, then.
       if (!opts.synth) {
-        const synthOut = out("baseline-synth", size);
-        const synth = { cmd: CDKTF, args: ["synth", "--output", synthOut], cwd: base.dir, env: { ACCOUNT_MAP: maps.get(size).file }, before: fresh(synthOut) };
+        const synth = synthSpec("baseline-synth", size, base.dir);
         rows.push(await series({ measure: "baseline-synth", size }, synth, reps(size), opts));
-        fresh(synthOut)();
+        synth.before();
       }
       const progOut = out("baseline-program", size);
       const program = { cmd: "npx", args: ["--no-install", "ts-node", "main.ts"], cwd: base.dir, env: { ACCOUNT_MAP: maps.get(size).file, CDKTF_OUTDIR: progOut }, before: fresh(progOut) };
