@@ -40,7 +40,7 @@ const RESERVED_ACCOUNT_NAMES: Record<string, string> = {
   constructor: "it is reserved by the construct library; choose another name",
 };
 
-/** Accounts are built, and listed in the model, in this order (String.prototype.localeCompare's, without its per-call setup). */
+/** Accounts and externals are listed in the model in this order (String.prototype.localeCompare's, without its per-call setup). */
 const byName = new Intl.Collator().compare;
 
 const MIN_SESSION = 3600;
@@ -259,7 +259,7 @@ export function resolve(raw: unknown, source: Source, issues: ConfigIssue[]): Mo
   return freezeModel({
     file: source.file,
     accounts: [...accounts.values()],
-    externals: [...externals.values()].sort((a, b) => a.name.localeCompare(b.name)),
+    externals: [...externals.values()].sort((a, b) => byName(a.name, b.name)),
     organizationId: organization?.id,
     state: state ?? { backend: "local" },
     tags: defaults.tags ?? {},
