@@ -6,6 +6,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { EXAMPLE_MAP } from "./helpers";
 
 function run(env: Record<string, string>) {
   const r = spawnSync(process.execPath, ["dist/main.js"], { env: { ...process.env, LOCAL_AWS_ENDPOINT: "", ACCOUNT_MAP: "", ...env }, encoding: "utf8" });
@@ -19,7 +20,7 @@ beforeAll(() => {
 
 test("the example map synthesizes one stack per account", () => {
   const out = join(mkdtempSync(join(tmpdir(), "synth-")), "cdktf.out");
-  const r = run({ CDKTF_OUTDIR: out, ACCOUNT_MAP: "config/accounts.yaml" });
+  const r = run({ CDKTF_OUTDIR: out, ACCOUNT_MAP: EXAMPLE_MAP });
   expect(r.stderr).toBe("");
   expect(r.status).toBe(0);
   expect(readdirSync(join(out, "stacks")).sort()).toEqual(["dev", "prod", "staging"]);
@@ -46,7 +47,7 @@ test("a bad map: exit 1, the report on stderr, no stack trace, nothing written",
 
 test("a failed synth leaves an earlier output folder as it was", () => {
   const out = join(mkdtempSync(join(tmpdir(), "synth-")), "cdktf.out");
-  expect(run({ CDKTF_OUTDIR: out, ACCOUNT_MAP: "config/accounts.yaml" }).status).toBe(0);
+  expect(run({ CDKTF_OUTDIR: out, ACCOUNT_MAP: EXAMPLE_MAP }).status).toBe(0);
   const file = join(out, "stacks/prod/cdk.tf.json");
   const before = { text: readFileSync(file, "utf8"), mtime: statSync(file).mtimeMs };
   expect(run({ CDKTF_OUTDIR: out, ACCOUNT_MAP: "test/fixtures/bad/unknown-action/accounts.yaml" }).status).toBe(1);

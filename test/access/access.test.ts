@@ -5,6 +5,7 @@
  * the policy.
  */
 import { candidatesOf } from "../../access/candidates";
+import { EXAMPLE_MAP } from "../helpers";
 import { effectiveAccess } from "../../access/effective";
 import { createEvaluator } from "../../access/evaluator";
 import type { Analysis } from "../../access/analyze";
@@ -133,7 +134,7 @@ describe("a broken synthesized policy fails the gate, naming it", () => {
     expect(passes(a)).toBe(false);
     expect(a.findings.filter((f) => f.severity === "error").map((f) => `${f.rule} ${f.stack} ${f.resource}`)).toEqual(["unknown-action dev aws_iam_group_policy.developers"]);
     expect(messages).toContainEqual(
-      expect.stringMatching(/^dev\/developers → prod\/role\/UpdateProdApp: sts:AssumeRole declared \(assumableBy, config\/accounts.yaml:\d+ .*\), but not allowed: the caller's half \(aws_iam_group_policy.developers \(stack dev\)\) does not allow it$/),
+      expect.stringMatching(/^dev\/developers → prod\/role\/UpdateProdApp: sts:AssumeRole declared \(assumableBy, test\/fixtures\/example\/accounts.yaml:\d+ .*\), but not allowed: the caller's half \(aws_iam_group_policy.developers \(stack dev\)\) does not allow it$/),
     );
   });
 
@@ -158,7 +159,7 @@ describe("a broken synthesized policy fails the gate, naming it", () => {
 });
 
 test("the Markdown report: verdict, summary table, trust graph, per-account details, probes and lint", () => {
-  const md = renderMarkdown(clean, { mapFile: "config/accounts.yaml", outdir: "cdktf.out" });
+  const md = renderMarkdown(clean, { mapFile: EXAMPLE_MAP, outdir: "cdktf.out" });
   expect(md).toContain("**Verdict: clean");
   expect(md).toContain("| `staging/testers` | `prod/bucket/production-test-bucket-101` | read | MFA, TLS |");
   expect(md).toMatch(/```mermaid\ngraph LR\n/);

@@ -4,15 +4,15 @@
  * review view of a change to the map.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { exampleText } from "../helpers";
+import { EXAMPLE_MAP, exampleText } from "../helpers";
 import { sid, synthesized, withPolicy } from "./fixture";
 
 const TOOL = resolve("dist/access.js");
 const run = (args: string[], cwd = process.cwd()) => {
-  const r = spawnSync(process.execPath, [TOOL, ...args], { cwd, env: { ...process.env, ACCOUNT_MAP: "" }, encoding: "utf8" });
+  const r = spawnSync(process.execPath, [TOOL, ...args], { cwd, env: { ...process.env, ACCOUNT_MAP: resolve(EXAMPLE_MAP) }, encoding: "utf8" });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 };
 const tmp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
@@ -37,7 +37,7 @@ test("the example map: a clean verdict, exit 0, and the report in three forms", 
 test("a stack that allows more than the map declares: exit 1, the difference named", async () => {
   const { outdir } = await synthesized();
   const broken = withPolicy(outdir, "prod aws_iam_role.Monitoring", (d) => void delete sid(d, "TrustExternalAcmeMonitoring").Condition, "assume_role_policy");
-  const r = run(["--out", broken, "--map", "config/accounts.yaml"]);
+  const r = run(["--out", broken]);
   expect(r.status).toBe(1);
   expect(r.stdout).toContain("access: verdict: FAILED");
   expect(r.stdout).toContain('probe "external-id" not denied: external/acme-monitoring → prod/role/Monitoring: sts:AssumeRole (MFA)');
@@ -75,8 +75,7 @@ test("--expect-unchanged passes on a fresh report and fails on a stale one", () 
 
 test("--diff <ref>: what each caller gains and loses between the map at a revision and the working tree", () => {
   const repo = tmp("access-git-");
-  mkdirSync(join(repo, "config"));
-  writeFileSync(join(repo, "config/accounts.yaml"), exampleText());
+  writeFileSync(join(repo, "accounts.yaml"), exampleText());
   const git = (...args: string[]) => execFileSync("git", args, { cwd: repo, encoding: "utf8", env: { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.com", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.com" } });
   git("init", "-q");
   git("add", ".");
@@ -86,8 +85,8 @@ test("--diff <ref>: what each caller gains and loses between the map at a revisi
     .replace("          staging/testers: read\n", "          staging/admins: read\n")
     .replace("      StagingAccess:\n        assumableBy: [dev/developers]\n", "      StagingAccess:\n        assumableBy: [dev/developers]\n        requireMfa: false\n");
   expect(changed).not.toBe(exampleText());
-  writeFileSync(join(repo, "config/accounts.yaml"), changed);
-  const r = run(["--synth", "--out", "cdktf.out", "--diff", "HEAD"], repo);
+  writeFileSync(join(repo, "accounts.yaml"), changed);
+  const r = run(["--synth", "--map", "accounts.yaml", "--out", "cdktf.out", "--diff", "HEAD"], repo);
   expect(r.stderr).toBe("");
   expect(r.status).toBe(0);
   expect(r.stdout).toContain("# Access changes from HEAD to the working tree");

@@ -10,10 +10,10 @@ import { analyze, type Analysis } from "../../access/analyze";
 import type { PolicyJson, StatementJson } from "../../access/types";
 import { loadAccountMapText } from "../../config/load";
 import type { Model } from "../../config/model";
-import { exampleText } from "../helpers";
+import { EXAMPLE_MAP, exampleText } from "../helpers";
 
 /** A map synthesized into a fresh temporary folder. */
-export async function synthesized(text = exampleText(), file = "config/accounts.yaml"): Promise<{ model: Model; outdir: string }> {
+export async function synthesized(text = exampleText(), file = EXAMPLE_MAP): Promise<{ model: Model; outdir: string }> {
   const { model } = await loadAccountMapText(text, file);
   const outdir = mkdtempSync(join(tmpdir(), "access-test-"));
   synthesizeModel(model, { outdir });

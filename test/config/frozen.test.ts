@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { loadAccountMapText } from "../../config/load";
 import { generateMap } from "../../scripts/bench/generate";
+import { exampleText } from "../helpers";
 
 /** Every object and array reachable from `root` that is not frozen, by the path that reaches it first. */
 function unfrozen(root: object): string[] {
@@ -19,7 +20,7 @@ function unfrozen(root: object): string[] {
 }
 
 const maps: [string, string][] = [
-  ["config/accounts.yaml", readFileSync("config/accounts.yaml", "utf8")],
+  ["the example map", exampleText()],
   ["the format document's example", readFileSync("test/fixtures/spec-example/accounts.yaml", "utf8")],
   ["test/fixtures/good/base.yaml", readFileSync("test/fixtures/good/base.yaml", "utf8")],
   ["a generated map of 30 accounts", generateMap({ accounts: 30, seed: 7 }).text],
