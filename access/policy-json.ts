@@ -2,10 +2,11 @@
  * Small readers for policy documents as they come back from a stack: one value or
  * a list, principals in any of IAM's forms, conditions by key.
  */
+import { byCodePoint } from "../config/order";
 import type { PolicyJson, StatementJson } from "./types";
 
 /** Plain code-point order: the same on every machine, whatever its locale. */
-export const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+export const byText = byCodePoint;
 
 /** Sorted distinct strings. */
 export const sortedUnique = (values: Iterable<string>): string[] => [...new Set(values)].sort(byText);
