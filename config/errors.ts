@@ -2,6 +2,7 @@
  * User-input errors. Every problem in an account map becomes one {@link ConfigIssue}
  * with its position; the loader collects them all and throws one {@link ConfigError}.
  */
+import { byCodePoint } from "./order";
 
 /** One located problem in the account map. */
 export interface ConfigIssue {
@@ -29,11 +30,11 @@ export function formatIssue(issue: ConfigIssue): string {
 export function sortIssues(issues: readonly ConfigIssue[]): ConfigIssue[] {
   return [...issues].sort(
     (a, b) =>
-      a.file.localeCompare(b.file) ||
+      byCodePoint(a.file, b.file) ||
       a.line - b.line ||
       a.column - b.column ||
-      a.path.localeCompare(b.path) ||
-      a.message.localeCompare(b.message),
+      byCodePoint(a.path, b.path) ||
+      byCodePoint(a.message, b.message),
   );
 }
 

@@ -3,6 +3,7 @@
  * doesn't hide problems elsewhere, resolves every reference once, and collects
  * every problem as a located issue.
  */
+import { byCodePoint } from "./order";
 import type { ConfigIssue, Located } from "./errors";
 import type {
   Account,
@@ -40,8 +41,8 @@ const RESERVED_ACCOUNT_NAMES: Record<string, string> = {
   constructor: "it is reserved by the construct library; choose another name",
 };
 
-/** Accounts and externals are listed in the model in this order (String.prototype.localeCompare's, without its per-call setup). */
-const byName = new Intl.Collator().compare;
+/** Accounts and externals are listed in the model in code-point order: the same on every machine. */
+const byName = byCodePoint;
 
 const MIN_SESSION = 3600;
 const MAX_SESSION = 43200;

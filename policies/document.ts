@@ -2,6 +2,7 @@
  * IAM policy documents as plain typed values: built by pure functions, merged and
  * serialized at the last moment, measured the way AWS measures them.
  */
+import { byCodePoint } from "../config/order";
 
 export type ConditionBlock = Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
 
@@ -97,7 +98,7 @@ function isAwsOnly(p: PrincipalBlock | undefined): boolean {
 function stableJson(v: unknown): string {
   return JSON.stringify(v, (_k, value: unknown) =>
     value && typeof value === "object" && !Array.isArray(value)
-      ? Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
+      ? Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => byCodePoint(a, b)))
       : value,
   );
 }

@@ -3,6 +3,7 @@
  * will hold, computed before any construct exists so it can be checked and tested
  * without synthesis.
  */
+import { byCodePoint } from "../config/order";
 import type { Account, Bucket, CustomerPolicy, Group, Holder, Model, Role } from "../config/model";
 import { compactAssumeRoles } from "./compact";
 import { policyDocument, policySize, type PolicyDocument, type Statement } from "./document";
@@ -40,8 +41,8 @@ export interface AccountPlan {
   readonly buckets: readonly BucketPlan[];
 }
 
-const byName = <T extends { name: string }>(a: T, b: T) => a.name.localeCompare(b.name);
-const byRef = <T extends { ref: string }>(a: T, b: T) => a.ref.localeCompare(b.ref);
+const byName = <T extends { name: string }>(a: T, b: T) => byCodePoint(a.name, b.name);
+const byRef = <T extends { ref: string }>(a: T, b: T) => byCodePoint(a.ref, b.ref);
 
 /**
  * When identity halves take the compact form (compact.ts): only past IAM's quota
