@@ -72,7 +72,7 @@ export function resolve(raw: unknown, source: Source, issues: ConfigIssue[]): Mo
   };
 
   if (raw === null || raw === undefined) {
-    ctx.report([], "the map is empty", "start with version: 1 and an accounts: block, as in config/accounts.yaml");
+    ctx.report([], "the map is empty", "start with version: 1 and an accounts: block, as in README.md, \"The account map\"");
     return undefined;
   }
   const top = validate(schema.TopLevel, raw, [], source, issues);

@@ -140,9 +140,13 @@ export class Source {
     // Duplicate keys are found below: the parser's own check is quadratic in a
     // mapping's size, and the accounts mapping may hold 10,000 keys.
     const doc = parseDocument(this.text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false, version: "1.2" });
-    const issues: ConfigIssue[] = doc.errors.map((e) => {
+    // A tab used as indentation is the cause of every other syntax error the
+    // parser reports around it: report the tabs alone.
+    const tabs = doc.errors.filter((e) => e.code === "TAB_AS_INDENT");
+    const issues: ConfigIssue[] = (tabs.length > 0 ? tabs : doc.errors).map((e) => {
       const { line, col } = lines.linePos(e.pos[0]);
-      return { file, line, column: col, path: "", message: `invalid YAML: ${firstLine(e.message)}`, hint: "fix the YAML syntax at this position" };
+      const hint = e.code === "TAB_AS_INDENT" ? "indent with spaces; YAML does not allow tabs there" : "fix the YAML syntax at this position";
+      return { file, line, column: col, path: "", message: `invalid YAML: ${firstLine(e.message)}`, hint };
     });
     const keyIssue = (key: Node, message: string, hint: string) => {
       const { line, col } = lines.linePos(key.range![0]);

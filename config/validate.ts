@@ -12,7 +12,7 @@ const HINTS: Record<string, string> = {
   version: "version: 1",
   accounts: "accounts: with one entry per AWS account",
   id: 'a quoted 12-digit account id, e.g. id: "123456789012"',
-  externalId: "an external id agreed with the vendor, e.g. externalId: acme-7f3a9c",
+  externalId: "the external id the vendor gave you for this account: unique to you and this vendor, never an example's",
   assumableBy: "a list of callers, e.g. assumableBy: [dev/developers]",
   groups: "a list of group names, e.g. groups: [developers]",
   policies: "a list of policy names",
@@ -105,6 +105,9 @@ function toIssues(iss: z.core.$ZodIssue, schema: z.ZodType, base: readonly PathS
     }
     case "invalid_value": {
       const values = iss.values.map((v) => String(v));
+      // `version: "1"`: the right value, quoted. Say so rather than suggest "1" for "1".
+      const unquoted = typeof input === "string" ? iss.values.find((v) => typeof v !== "string" && String(v) === input) : undefined;
+      if (unquoted !== undefined) return [issue(path, `invalid value ${JSON.stringify(input)}: a string, where the ${typeof unquoted} ${String(unquoted)} is expected`, `write it without quotes: ${String(last)}: ${String(unquoted)}`)];
       const guess = typeof input === "string" ? closest(input, values) : undefined;
       return [
         issue(path, `invalid value ${JSON.stringify(input)}`, `${guess ? `did you mean "${guess}"? ` : ""}one of: ${values.join(", ")}`),
