@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# npm run plan [-- <outdir>] [--parallel N] [--json FILE]: see tools/plan.ts.
+# npm run plan [-- [stack...] [--out DIR] [--parallel N] [--json FILE]]: see tools/plan.ts
+# (--help for the usage).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 . "$root/scripts/terraform-env.sh"
