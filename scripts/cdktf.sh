@@ -5,6 +5,11 @@
 # otherwise run `terraform providers lock`, which asks the registry for every
 # platform's checksums and fails offline (terraform init still records the
 # mirror's checksum in each stack's lock file).
+#
+# Before cdktf runs, tools/cdktf.ts (through scripts/cdktf.mjs) checks what cdktf
+# does not: the command line (--help; an unknown option or a bad value is exit 2),
+# the map (a bad one is reported once, exit 1) and, for diff, deploy and destroy,
+# that AWS credentials exist (exit 1 with what to set). See `npm run synth -- --help`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/terraform-env.sh
@@ -16,4 +21,4 @@ if [ "$TF_ENV_MIRROR" = 1 ]; then
     diff | deploy | destroy) args+=(--skip-provider-lock) ;;
   esac
 fi
-exec node_modules/.bin/cdktf "${args[@]}"
+exec node scripts/cdktf.mjs "${args[@]}"

@@ -69,3 +69,68 @@ test("LOCAL_AWS_ENDPOINT points providers at an emulator; a normal synth has no 
     expect(readFileSync(join(normal, `stacks/${stack}/cdk.tf.json`), "utf8")).not.toMatch(/endpoint|127\.0\.0\.1|path_style/);
   }
 });
+
+describe("npm run synth|diff|deploy|destroy (scripts/cdktf.sh): checks before cdktf", () => {
+  const home = mkdtempSync(join(tmpdir(), "home-"));
+  function wrapper(args: string[], env: Record<string, string> = {}) {
+    const base: Record<string, string | undefined> = { ...process.env, HOME: home, LOCAL_AWS_ENDPOINT: "", ACCOUNT_MAP: EXAMPLE_MAP };
+    for (const k of Object.keys(base)) if (/^AWS_/.test(k) || k === "CI") delete base[k];
+    const r = spawnSync("bash", ["scripts/cdktf.sh", ...args], { env: { ...base, ...env }, encoding: "utf8" });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  test("--help: our usage, exit 0, for each command", () => {
+    for (const cmd of ["synth", "diff", "deploy", "destroy"]) {
+      const r = wrapper([cmd, "--help"]);
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`^usage: npm run ${cmd} `));
+      expect(r.stderr).toBe("");
+    }
+  });
+
+  test("an unknown option or a bad value: one line, exit 2, cdktf never runs", () => {
+    const cases: [string[], string][] = [
+      [["deploy", "prod", "--frobnicate"], "deploy: unknown option --frobnicate; usage: npm run deploy -- "],
+      [["deploy", "prod", "--parallelism", "two"], 'deploy: --parallelism must be a positive integer, not "two"; usage: '],
+      [["deploy", "prd"], 'deploy: unknown stack "prd" (accounts in test/fixtures/example/accounts.yaml: dev, prod, staging); usage: '],
+      [["diff"], "diff: name the stack to diff (accounts in test/fixtures/example/accounts.yaml: dev, prod, staging); usage: "],
+      [["synth", "prod"], 'synth: takes no stack names (it writes every stack), not "prod"; usage: '],
+    ];
+    for (const [args, start] of cases) {
+      const r = wrapper(args);
+      expect({ args, status: r.status }).toEqual({ args, status: 2 });
+      expect(r.stderr.startsWith(start)).toBe(true);
+      expect(r.stderr.split("\n")).toHaveLength(2);
+      expect(r.stdout).toBe("");
+    }
+  });
+
+  test("a bad map: the located problems once, exit 1, no output folder", () => {
+    const out = join(mkdtempSync(join(tmpdir(), "synth-")), "cdktf.out");
+    const r = wrapper(["synth", "--output", out], { ACCOUNT_MAP: "test/fixtures/bad/many-problems/accounts.yaml" });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe(readFileSync("test/fixtures/bad/many-problems/expected.txt", "utf8"));
+    expect(existsSync(out)).toBe(false);
+  });
+
+  test("deploy without credentials: what to set, once, first; exit 1; no Terraform output", () => {
+    const r = wrapper(["deploy", "prod"]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(/^deploy: no AWS credentials found: /);
+    expect(r.stderr).toContain("TerraformDeployer (prod)");
+    expect(r.stderr).not.toContain("OrganizationAccountAccessRole");
+    expect(r.stderr).toContain("AWS_CREDENTIALS_CHECK=off");
+    expect(r.stderr).not.toMatch(/Stacks done|Synthesizing/);
+  });
+
+  test("a synth into a pipe: no spinner frames, exit 0", () => {
+    const out = join(mkdtempSync(join(tmpdir(), "synth-")), "cdktf.out");
+    const r = wrapper(["synth", "--output", out]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).not.toMatch(/\x1b\[|Synthesizing/);
+    expect(r.stdout).toContain("Generated Terraform code for the stacks: dev, prod, staging");
+    expect(readdirSync(join(out, "stacks")).sort()).toEqual(["dev", "prod", "staging"]);
+  }, 60_000);
+});
