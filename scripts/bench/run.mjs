@@ -18,6 +18,7 @@ import os from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
+import { parseArgs as parseArgv } from "node:util";
 import { BUNDLE_OPTIONS, build as buildProject } from "../build.mjs";
 import { prepareBaseline } from "./baseline.mjs";
 import { summarizeProfile } from "./profile.mjs";
@@ -43,28 +44,81 @@ const progress = (s) => process.stderr.write(`${s}\n`);
 
 // ---------------------------------------------------------------- arguments
 
-function parseArgs(argv) {
-  const o = { quick: false, sizes: undefined, reps: undefined, rounds: undefined, seed: 42, timeout: 900, doc: undefined, baseline: true, synth: true, access: true, profile: true, test: undefined };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = () => {
-      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
-      return argv[++i];
-    };
-    if (a === "--quick") o.quick = true;
-    else if (a === "--sizes") o.sizes = value().split(",").map((s) => Number(s.replace(/_/g, "")));
-    else if (a === "--reps") o.reps = Number(value());
-    else if (a === "--rounds") o.rounds = Number(value());
-    else if (a === "--seed") o.seed = Number(value());
-    else if (a === "--timeout") o.timeout = Number(value());
-    else if (a === "--doc") o.doc = resolve(value());
-    else if (a === "--no-baseline") o.baseline = false;
-    else if (a === "--no-synth") o.synth = false;
-    else if (a === "--no-access") o.access = false;
-    else if (a === "--no-profile") o.profile = false;
-    else if (a === "--no-test") o.test = false;
-    else throw new Error(`unknown argument ${a} (usage at the top of scripts/bench/run.mjs)`);
+const USAGE = `usage: npm run bench [-- --quick | --sizes 3,1000] [--reps N] [--rounds N] [--seed N] [--timeout SECONDS] [--doc FILE]
+                 [--no-baseline] [--no-synth] [--no-access] [--no-profile] [--no-test]
+       node scripts/bench/run.mjs generate --accounts N [--seed S] [--out FILE]
+
+How the program scales from 3 to 10,000 accounts, against the same program run the
+way the default cdktf template runs it (docs/benchmarks.md says what each measure is).
+
+  (no options)       3, 100, 1,000 and 10,000 accounts; rewrites docs/benchmarks.md
+  --quick            3 and 100 accounts, one run each, no npm test
+  --sizes A,B,...    these sizes (integers of at least 3)
+  --reps N           runs per measure (default 3, 1 with --quick)
+  --rounds N         rounds of each paired ratio (default 5, 1 with --quick)
+  --seed N           the generated maps' seed (default 42)
+  --timeout SECONDS  per command (default 900)
+  --doc FILE         where the report goes (default: docs/benchmarks.md for a full run,
+                     .cache/bench/benchmarks-partial.md otherwise)
+  --no-baseline, --no-synth, --no-access, --no-profile, --no-test   skip that part
+  -h, --help         this text
+`;
+const SYNOPSIS = "npm run bench [-- --quick | --sizes 3,1000] [options]; --help for all";
+
+/** A bad command line: one line on stderr, exit 2 (see main's catch). */
+class UsageError extends Error {}
+
+/** node:util parseArgs, strict; --help prints `usage` and exits 0; parseArgs' paragraphs become one line. */
+function parseStrict(argv, options, usage) {
+  let parsed;
+  try {
+    parsed = parseArgv({ args: argv, options: { ...options, help: { type: "boolean", short: "h" } }, allowPositionals: false, strict: true });
+  } catch (e) {
+    if (argv.includes("--help") || argv.includes("-h")) parsed = { values: { help: true } };
+    else {
+      const quoted = /'([^']*)'/.exec(e.message)?.[1];
+      if (e.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") throw new UsageError(`unknown option ${quoted}`);
+      if (e.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && quoted) throw new UsageError(`${quoted.replace(/ <value>$/, "")} needs a value`);
+      if (e.code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") throw new UsageError(`unexpected argument ${quoted}`);
+      throw new UsageError(e.message.split("\n")[0]);
+    }
   }
+  if (parsed.values.help) {
+    process.stdout.write(usage);
+    process.exit(0);
+  }
+  return parsed.values;
+}
+
+/** An option's value as an integer of at least `min`, or a UsageError naming it. */
+function integer(option, value, min) {
+  const v = value.replace(/_/g, "");
+  if (!/^-?[0-9]+$/.test(v) || Number(v) < min) throw new UsageError(`${option} must be an integer of at least ${min}, not ${JSON.stringify(value)}`);
+  return Number(v);
+}
+
+function parseArgs(argv) {
+  const flag = { type: "boolean" };
+  const text = { type: "string" };
+  const v = parseStrict(
+    argv,
+    { quick: flag, sizes: text, reps: text, rounds: text, seed: text, timeout: text, doc: text, "no-baseline": flag, "no-synth": flag, "no-access": flag, "no-profile": flag, "no-test": flag },
+    USAGE,
+  );
+  const o = {
+    quick: Boolean(v.quick),
+    sizes: v.sizes === undefined ? undefined : v.sizes.split(",").map((s) => integer("--sizes", s, 3)),
+    reps: v.reps === undefined ? undefined : integer("--reps", v.reps, 1),
+    rounds: v.rounds === undefined ? undefined : integer("--rounds", v.rounds, 1),
+    seed: v.seed === undefined ? 42 : integer("--seed", v.seed, 0),
+    timeout: v.timeout === undefined ? 900 : integer("--timeout", v.timeout, 1),
+    doc: v.doc === undefined ? undefined : resolve(v.doc),
+    baseline: !v["no-baseline"],
+    synth: !v["no-synth"],
+    access: !v["no-access"],
+    profile: !v["no-profile"],
+    test: v["no-test"] ? false : undefined,
+  };
   const full = !o.quick && o.sizes === undefined;
   o.sizes ??= o.quick ? QUICK_SIZES : FULL_SIZES;
   o.reps ??= o.quick ? 1 : 3;
@@ -73,9 +127,6 @@ function parseArgs(argv) {
   o.test ??= !o.quick;
   o.doc ??= full ? join(ROOT, "docs/benchmarks.md") : join(CACHE, "benchmarks-partial.md");
   o.kind = full ? "full run" : o.quick ? "quick run (--quick)" : `partial run (--sizes ${o.sizes.join(",")})`;
-  if (o.sizes.some((s) => !Number.isInteger(s) || s < 3)) throw new Error("--sizes: integers of at least 3");
-  if (!Number.isInteger(o.reps) || o.reps < 1) throw new Error("--reps: a positive integer");
-  if (!Number.isInteger(o.rounds) || o.rounds < 1) throw new Error("--rounds: a positive integer");
   return o;
 }
 
@@ -704,14 +755,15 @@ function writeReport(file, res) {
 
 // ---------------------------------------------------------------- `generate`
 
+const GENERATE_USAGE = `usage: node scripts/bench/run.mjs generate --accounts N [--seed S] [--out FILE]
+
+Writes a generated map of N accounts (to stdout, or FILE) and prints its summary.
+`;
+
 function generateCommand(argv) {
-  const o = { accounts: NaN, seed: 42, out: undefined };
-  for (let i = 0; i < argv.length; i += 2) {
-    if (argv[i] === "--accounts") o.accounts = Number(argv[i + 1]);
-    else if (argv[i] === "--seed") o.seed = Number(argv[i + 1]);
-    else if (argv[i] === "--out") o.out = argv[i + 1];
-    else throw new Error(`unknown argument ${argv[i]} (usage: run.mjs generate --accounts N [--seed S] [--out FILE])`);
-  }
+  const v = parseStrict(argv, { accounts: { type: "string" }, seed: { type: "string" }, out: { type: "string" } }, GENERATE_USAGE);
+  if (v.accounts === undefined) throw new UsageError("generate needs --accounts N");
+  const o = { accounts: integer("--accounts", v.accounts, 1), seed: v.seed === undefined ? 42 : integer("--seed", v.seed, 0), out: v.out };
   buildEntries(["generate"]);
   const { text, summary } = require(join(DIST, "generate.js")).generateMap(o);
   if (o.out === undefined) return process.stdout.write(text);
@@ -722,6 +774,10 @@ function generateCommand(argv) {
 
 main().catch((e) => {
   if (current) killGroup(current);
+  if (e instanceof UsageError) {
+    process.stderr.write(`bench: ${e.message}; usage: ${SYNOPSIS}\n`);
+    process.exit(2);
+  }
   process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`);
   process.exit(1);
 });

@@ -3,6 +3,19 @@
 # Terraform CLI and AWS provider. Installs moto and boto3 into .cache/venv-e2e on
 # first use; see scripts/e2e/e2e.py for the phases. Sends traffic only to 127.0.0.1.
 set -euo pipefail
+usage="npm run e2e"
+case "${1:-}" in
+  "") ;;
+  -h | --help)
+    echo "usage: $usage"
+    echo
+    echo "Deploys the example map against a local AWS emulator (moto on 127.0.0.1, installed into"
+    echo ".cache/venv-e2e on first use), re-plans, onboards an account, acts as users, destroys;"
+    echo "about 3 minutes. Takes no arguments; needs no AWS account (it sets fake keys)."
+    exit 0 ;;
+  -*) echo "e2e: unknown option $1; usage: $usage" >&2; exit 2 ;;
+  *) echo "e2e: takes no arguments, not $1; usage: $usage" >&2; exit 2 ;;
+esac
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
 venv=.cache/venv-e2e
@@ -15,4 +28,4 @@ fi
 . scripts/terraform-env.sh
 TF_WORK_DIR="$root/.cache/terraform" tf_env_setup
 node scripts/build.mjs
-exec "$venv/bin/python" scripts/e2e/e2e.py "$@"
+exec "$venv/bin/python" scripts/e2e/e2e.py
