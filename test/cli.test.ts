@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { EXAMPLE_MAP } from "./helpers";
 
 function run(env: Record<string, string>) {
-  const r = spawnSync(process.execPath, ["dist/main.js"], { env: { ...process.env, LOCAL_AWS_ENDPOINT: "", ACCOUNT_MAP: "", ...env }, encoding: "utf8" });
+  const r = spawnSync(process.execPath, ["dist/main.js"], { env: { ...process.env, LOCAL_AWS_ENDPOINT: "", ACCOUNT_MAP: EXAMPLE_MAP, ...env }, encoding: "utf8" });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
