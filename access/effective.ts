@@ -1,18 +1,23 @@
 /**
  * Effective access: every caller against every target, each request evaluated with
  * both halves, first in the best context the caller can present (TLS, MFA, its
- * external id), then without each of those to learn which conditions it needs.
+ * external id, its principal ARN and organization), then without each of those
+ * to learn which conditions it needs.
  */
 import type { Candidates } from "./candidates";
 import type { Decision, Evaluator, SimRequest } from "./evaluator";
 import { byText } from "./policy-json";
-import type { Access, CallerSpec, TargetAction, TargetSpec } from "./types";
+import type { Access, CallerSpec, PolicyText, TargetAction, TargetSpec } from "./types";
 
 /** The request context that can vary. `null` external id: none sent. */
 export interface Scenario {
   readonly mfa: "true" | "false" | "absent";
   readonly externalId: string | null;
   readonly tls: "true" | "false";
+  /** `false`: leave `aws:PrincipalArn` out, to learn whether a policy needs it. */
+  readonly principalArn?: false;
+  /** `false`: leave `aws:PrincipalOrgID` out, to learn whether a policy needs it. */
+  readonly organizationId?: false;
 }
 
 /** A wrong external id for probes: no policy should hold it. */
@@ -32,10 +37,10 @@ export function bestScenarios(c: CallerSpec): Scenario[] {
 export function contextFor(c: CallerSpec, action: string, s: Scenario, organizationId?: string): Record<string, string> {
   const ctx: Record<string, string> = { "aws:SecureTransport": s.tls };
   if (s.mfa !== "absent") ctx["aws:MultiFactorAuthPresent"] = s.mfa;
-  if (c.principalArn) ctx["aws:PrincipalArn"] = c.principalArn;
+  if (c.principalArn && s.principalArn !== false) ctx["aws:PrincipalArn"] = c.principalArn;
   if (c.accountId) ctx["aws:PrincipalAccount"] = c.accountId;
   if (c.kind === "service") ctx["aws:PrincipalServiceName"] = c.principal;
-  if (organizationId && c.inOrganization) ctx["aws:PrincipalOrgID"] = organizationId;
+  if (organizationId && c.inOrganization && s.organizationId !== false) ctx["aws:PrincipalOrgID"] = organizationId;
   if (s.externalId !== null && action.toLowerCase() === "sts:assumerole") ctx["sts:ExternalId"] = s.externalId;
   return ctx;
 }
@@ -78,6 +83,18 @@ export async function bestDecision(
 
 const denied = (d: Decision): boolean => d.result !== "Allowed";
 
+const keysOf = new WeakMap<PolicyText, string>();
+/** True when a policy of the request names the condition key: only then can leaving it out change the decision. */
+function mentions(c: CallerSpec, t: TargetSpec, key: string): boolean {
+  const text = (p: PolicyText) => {
+    let k = keysOf.get(p);
+    if (k === undefined) keysOf.set(p, (k = JSON.stringify(p.document).toLowerCase()));
+    return k;
+  };
+  const policies = [...(t.policy ? [t.policy] : []), ...(c.identityOutside ? [] : c.identity)];
+  return policies.some((p) => text(p).includes(key.toLowerCase()));
+}
+
 /** Which conditions an allowed request needs: each is dropped in turn, and needed when the request is then denied. */
 async function conditionsOf(evaluator: Evaluator, c: CallerSpec, t: TargetSpec, ta: TargetAction, best: Scenario, organizationId?: string): Promise<Omit<Access, "caller" | "target" | "action">> {
   const run = (s: Scenario) => evaluator.evaluate(requestFor(c, t, ta, s, organizationId));
@@ -88,7 +105,17 @@ async function conditionsOf(evaluator: Evaluator, c: CallerSpec, t: TargetSpec, 
       : undefined;
   // Only the stacks' buckets: an outside bucket's policy is not in the stacks, so its TLS rule is unknown.
   const tls = t.kind === "bucket" ? denied(await run({ ...best, tls: "false" })) : undefined;
-  return { mfa, ...(externalId !== undefined ? { externalId } : {}), ...(tls !== undefined ? { tls } : {}) };
+  // Narrowings the caller cannot choose to present, but that a change to a policy can drop: asked so that the diff can tell.
+  const principalArn = c.principalArn && mentions(c, t, "aws:PrincipalArn") && denied(await run({ ...best, principalArn: false })) ? c.principalArn : undefined;
+  const inOrg =
+    organizationId !== undefined && c.inOrganization && mentions(c, t, "aws:PrincipalOrgID") && denied(await run({ ...best, organizationId: false })) ? organizationId : undefined;
+  return {
+    mfa,
+    ...(externalId !== undefined ? { externalId } : {}),
+    ...(tls !== undefined ? { tls } : {}),
+    ...(principalArn !== undefined ? { principalArn } : {}),
+    ...(inOrg !== undefined ? { organizationId: inOrg } : {}),
+  };
 }
 
 /** Every allowed (caller, target, action) with the conditions it needs, sorted. Only candidates are asked (see candidates.ts). */

@@ -166,6 +166,10 @@ export interface AccessConditions {
   readonly externalId?: string;
   /** S3 only: denied over plain HTTP. */
   readonly tls?: boolean;
+  /** Denied without `aws:PrincipalArn`: the policy names this caller's ARN (a role trusted through its account's root). */
+  readonly principalArn?: string;
+  /** Denied without `aws:PrincipalOrgID`: the policy requires this organization. */
+  readonly organizationId?: string;
 }
 
 /** One allowed request, found by evaluating both halves. */
