@@ -30,17 +30,20 @@ export interface Analysis {
   readonly evaluations: number;
 }
 
-/** Analyzes the stacks in `outdir` (a `cdktf.out`) against `model`. */
-export async function analyze(model: Model, outdir: string): Promise<Analysis> {
+/**
+ * Analyzes the stacks in `outdir` (a `cdktf.out`) against `model`. `names` are
+ * how messages name the map and the folder (default: the map's file and `outdir`).
+ */
+export async function analyze(model: Model, outdir: string, names?: { readonly mapFile: string; readonly outdir: string }): Promise<Analysis> {
   const inventory = readInventory(outdir);
   const evaluator = createEvaluator();
-  const names = { externals: model.externals.map((e) => ({ name: e.name, id: e.id, externalId: e.externalId })), ...(model.organizationId ? { organizationId: model.organizationId } : {}) };
-  const callers = callersOf(inventory, names);
+  const known = { externals: model.externals.map((e) => ({ name: e.name, id: e.id, externalId: e.externalId })), ...(model.organizationId ? { organizationId: model.organizationId } : {}) };
+  const callers = callersOf(inventory, known);
   const targets = await targetsOf(inventory, evaluator);
   const candidates = candidatesOf(callers, targets);
   const access = await effectiveAccess(evaluator, targets, candidates, model.organizationId);
   const intents = intendedAccess(model);
-  const verdict = await checkAccess({ model, inventory, callers, targets, access, intents, evaluator, candidates });
+  const verdict = await checkAccess({ model, inventory, callers, targets, access, intents, evaluator, candidates, names: names ?? { mapFile: model.file, outdir } });
   const findings = await lintStacks({ inventory, access });
   return { model, inventory, callers, targets, candidates, access, intents, verdict, findings, evaluations: evaluator.runs };
 }

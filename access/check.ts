@@ -24,6 +24,8 @@ export interface GateInput {
   readonly intents: readonly Intent[];
   readonly evaluator: Evaluator;
   readonly candidates: Candidates;
+  /** How messages name the map and the folder of stacks (default: the map's file and `the output`). */
+  readonly names?: { readonly mapFile: string; readonly outdir: string };
 }
 
 /** What each probe checks, as the report prints it. */
@@ -55,16 +57,38 @@ export async function checkAccess(input: GateInput): Promise<Verdict> {
   return { ok: all.length === 0, differences: all, probes: summaries };
 }
 
-function stackDifferences({ model, inventory }: GateInput): Difference[] {
-  const out: Difference[] = [];
+/**
+ * Stacks that were not synthesized from this map (another map, or this one before
+ * an edit): one difference that says what differs and how to fix it, since every
+ * other finding would follow from reading the wrong map.
+ */
+function stackDifferences({ model, inventory, names }: GateInput): Difference[] {
+  const mapFile = names?.mapFile ?? model.file;
+  const outdir = names?.outdir ?? "the output";
   const stacks = new Map(inventory.stacks.map((s) => [s.name, s]));
-  for (const a of model.accounts) {
+  const accounts = new Set(model.accounts.map((a) => a.name));
+  const list = (xs: readonly string[]) => sortedUnique(xs).join(", ");
+  const extra = inventory.stacks.filter((s) => !accounts.has(s.name)).map((s) => s.name);
+  const missing = model.accounts.filter((a) => !stacks.has(a.name)).map((a) => a.name);
+  const ids = model.accounts.flatMap((a) => {
     const s = stacks.get(a.name);
-    if (!s) out.push({ kind: "stack", actions: [], message: `account ${a.name} (${a.id}) has no stack in the output: synthesize again` });
-    else if (s.accountId !== a.id) out.push({ kind: "stack", actions: [], message: `stack ${a.name} is for account ${s.accountId}, but the map says ${a.name} is ${a.id}` });
+    return s && s.accountId !== a.id ? [`stack ${a.name} in ${outdir} is for account ${s.accountId}, but ${a.name} is ${a.id}`] : [];
+  });
+  const parts = [
+    extra.length > 0 ? `stack${extra.length === 1 ? "" : "s"} ${list(extra)} in ${outdir} ${extra.length === 1 ? "is" : "are"} not in ${mapFile}` : undefined,
+    missing.length > 0 ? `account${missing.length === 1 ? "" : "s"} ${list(missing)} of ${mapFile} ${missing.length === 1 ? "has" : "have"} no stack in ${outdir}` : undefined,
+    ...sortedUnique(ids).map((x) => `${x} in ${mapFile}`),
+  ].filter((x): x is string => x !== undefined);
+  const out: Difference[] = [];
+  if (parts.length > 0) {
+    out.push({
+      kind: "stack",
+      actions: [],
+      message:
+        `${parts.join("; ")}: ${outdir} was synthesized from another map, or from ${mapFile} before an edit. ` +
+        `Name the map it came from with --map FILE (or ACCOUNT_MAP=FILE), or add --synth to synthesize ${mapFile} again`,
+    });
   }
-  const names = new Set(model.accounts.map((a) => a.name));
-  for (const s of inventory.stacks) if (!names.has(s.name)) out.push({ kind: "stack", actions: [], message: `stack ${s.name} (${s.accountId}) is not an account of the map: stale output? synthesize again` });
   for (const p of inventory.problems) out.push({ kind: "error", actions: [], message: `${p.address} (stack ${p.stack}): ${p.message}` });
   return out;
 }

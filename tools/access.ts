@@ -5,25 +5,63 @@
  *   --out DIR          synthesized stacks to read (default cdktf.out)
  *   --map FILE         the account map they came from (default $ACCOUNT_MAP or config/accounts.yaml)
  *   --synth            synthesize the map into --out first
- *   --write-to DIR     where report.md, report.json and aws-config go (default <out>/access)
+ *   --write-to DIR     where report.md, report.json, aws-config (and diff.md, diff.json) go (default <out>/access)
  *   --expect-unchanged write nothing; fail when the files in --write-to differ from a fresh report
- *   --diff REF         also compare with the map at git revision REF: what each caller gains and loses
+ *   --diff REF         also compare with the map at git revision REF: what each caller gains and loses,
+ *                      and whether that widens or narrows access (diff.md, diff.json)
+ *   -h, --help         print the usage and exit 0
  *
- * Exit status: 0 clean; 1 the gate failed, the map is bad, or (with
- * --expect-unchanged) the checked-in report is stale; 2 anything else.
+ * Exit status (the first that applies):
+ *   1  the gate failed, the map is bad or does not match the stacks, or (with --expect-unchanged) the files are stale
+ *   2  a usage error (unknown option, missing value, stray argument, unknown git revision) or an internal error
+ *   4  --diff: the change widens access (a gained action or pair, a dropped condition)
+ *   3  --diff: the change only narrows access (lost actions or pairs, added conditions)
+ *   0  the gate is clean and, with --diff, access is unchanged
+ * A pipeline may approve a change that widens nothing on 0 or 3, and ask for a review on 4.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, join, relative, resolve } from "node:path";
+import { parseArgs } from "node:util";
 import { synthesizeModel } from "../app";
 import { analyze, type Analysis } from "../access/analyze";
-import { diffAccess, renderDiff } from "../access/diff";
+import { diffAccess, renderDiff, renderDiffJson, type AccessDiff } from "../access/diff";
 import { passes, reaches, renderAwsConfig, renderJson, renderMarkdown, verdictWord } from "../access/report";
 import { ConfigError } from "../config/errors";
 import { DEFAULT_MAP, loadAccountMap, loadAccountMapText } from "../config/load";
 
-class UsageError extends Error {}
+/** The command line is wrong: exit 2, with a pointer to --help. */
+class ArgError extends Error {}
+/** The input is wrong (no stacks, a bad map at the revision): exit 1. */
+class InputError extends Error {}
+
+/** Exit statuses; see the header. */
+const EXIT = { clean: 0, failed: 1, usage: 2, narrows: 3, widens: 4 } as const;
+
+const USAGE = `usage: npm run access -- [options]
+
+Proves who can do what from the synthesized stacks, gates on the map's intent,
+and writes report.md, report.json and aws-config.
+
+options:
+  --out DIR           synthesized stacks to read (default cdktf.out)
+  --map FILE          the account map they came from (default $ACCOUNT_MAP or ${DEFAULT_MAP})
+  --synth             synthesize the map into --out first
+  --write-to DIR      where the files go (default <out>/access)
+  --expect-unchanged  write nothing; fail when the files in --write-to differ from a fresh report
+  --diff REF          also compare with the map at git revision REF: what each caller gains and
+                      loses, and whether that widens or narrows access (diff.md, diff.json)
+  -h, --help          print this and exit 0
+
+exit status (the first that applies):
+  1  the gate failed, the map is bad or does not match the stacks, or the files are stale
+  2  usage error (unknown option, missing value, stray argument, unknown revision) or internal error
+  4  --diff: the change widens access (a gained action or pair, a dropped condition)
+  3  --diff: the change only narrows access (lost actions or pairs, added conditions)
+  0  the gate is clean and, with --diff, access is unchanged
+A pipeline approves a change that widens nothing on 0 or 3: case $? in 0|3) ... ;; 4) review ;; *) fail ;; esac
+`;
 
 interface Options {
   out: string;
@@ -32,26 +70,46 @@ interface Options {
   writeTo?: string;
   expectUnchanged: boolean;
   diff?: string;
+  help: boolean;
 }
 
+/** The options, or an {@link ArgError} naming the first thing wrong. */
 function parse(argv: readonly string[]): Options {
-  const o: Options = { out: "cdktf.out", map: process.env.ACCOUNT_MAP || DEFAULT_MAP, synth: false, expectUnchanged: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined || v.startsWith("--")) throw new UsageError(`${a} needs a value`);
-      return v;
-    };
-    if (a === "--out") o.out = value();
-    else if (a === "--map") o.map = value();
-    else if (a === "--synth") o.synth = true;
-    else if (a === "--write-to") o.writeTo = value();
-    else if (a === "--expect-unchanged") o.expectUnchanged = true;
-    else if (a === "--diff") o.diff = value();
-    else throw new UsageError(`unknown option ${a}; see the comment at the top of tools/access.ts or README.md, "Who can do what"`);
+  const options = {
+    out: { type: "string" },
+    map: { type: "string" },
+    synth: { type: "boolean" },
+    "write-to": { type: "string" },
+    "expect-unchanged": { type: "boolean" },
+    diff: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  } as const;
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], strict: true, allowPositionals: false, options });
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    const quoted = /'([^']*)'/.exec((e as Error).message)?.[1] ?? "";
+    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") throw new ArgError(`unknown option ${quoted}`);
+    if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+      const option = /^(-\S+)/.exec(quoted)?.[1] ?? quoted;
+      const takesValue = (options as Record<string, { type: string }>)[option.replace(/^-+/, "")]?.type === "string";
+      throw new ArgError(takesValue ? `${option} needs a value` : `${option} takes no value`);
+    }
+    if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") throw new ArgError(`unexpected argument ${quoted}: every value follows its option`);
+    throw new ArgError((e as Error).message);
   }
-  return o;
+  const v = parsed.values;
+  for (const name of ["out", "map", "write-to", "diff"] as const) if (v[name] === "") throw new ArgError(`--${name} needs a value`);
+  return {
+    out: v.out ?? "cdktf.out",
+    map: v.map ?? (process.env.ACCOUNT_MAP || DEFAULT_MAP),
+    synth: v.synth ?? false,
+    ...(v["write-to"] !== undefined ? { writeTo: v["write-to"] } : {}),
+    expectUnchanged: v["expect-unchanged"] ?? false,
+    ...(v.diff !== undefined ? { diff: v.diff } : {}),
+    help: v.help ?? false,
+  };
 }
 
 /** Paths as the user would type them: relative below the working folder (so reports read the same on every machine), absolute elsewhere. */
@@ -62,6 +120,10 @@ const shown = (p: string): string => {
 
 async function main(): Promise<number> {
   const o = parse(process.argv.slice(2));
+  if (o.help) {
+    process.stdout.write(USAGE);
+    return EXIT.clean;
+  }
   const started = Date.now();
   const { model } = await loadAccountMap(o.map);
   if (o.synth) {
@@ -69,21 +131,26 @@ async function main(): Promise<number> {
     rmSync(join(o.out, "stacks"), { recursive: true, force: true });
     synthesizeModel(model, { outdir: o.out });
   }
-  if (!existsSync(join(o.out, "stacks"))) throw new UsageError(`${o.out}/stacks does not exist: synthesize first (npm run synth, or add --synth)`);
-  const analysis = await analyze(model, o.out);
+  if (!existsSync(join(o.out, "stacks"))) throw new InputError(`${o.out}/stacks does not exist: synthesize first (npm run synth, or add --synth)`);
   const names = { mapFile: shown(o.map), outdir: shown(o.out) };
+  const analysis = await analyze(model, o.out, names);
+  // Stacks from another map: every other finding would be noise, and the report wrong.
+  const mismatch = analysis.verdict.differences.find((d) => d.kind === "stack");
+  if (mismatch) throw new InputError(mismatch.message);
   const files: [string, string][] = [
     ["report.md", renderMarkdown(analysis, names)],
     ["report.json", renderJson(analysis, names)],
     ["aws-config", renderAwsConfig(analysis)],
   ];
-  let status = passes(analysis) ? 0 : 1;
+  let status: number = passes(analysis) ? EXIT.clean : EXIT.failed;
 
+  let diff: AccessDiff | undefined;
   if (o.diff) {
     const before = await analyzeRevision(o.diff, o.map);
-    const changes = diffAccess(before?.access ?? [], analysis.access);
-    const text = renderDiff(changes, before ? `${o.diff}` : `${o.diff} (no map there)`, "the working tree");
-    files.push(["diff.md", text]);
+    diff = diffAccess(before.analysis?.access ?? [], analysis.access);
+    const diffNames = { map: before.gitPath, from: o.diff, to: "the working tree", fromExists: before.analysis !== undefined, gate: passes(analysis) ? "clean" : verdictWord(analysis) };
+    const text = renderDiff(diff, diffNames);
+    files.push(["diff.md", text], ["diff.json", renderDiffJson(diff, diffNames)]);
     process.stdout.write(`${text}\n`);
   }
 
@@ -92,18 +159,19 @@ async function main(): Promise<number> {
     const stale = files.filter(([name, text]) => !existsSync(join(dir, name)) || readFileSync(join(dir, name), "utf8") !== text).map(([name]) => join(shown(dir), name));
     if (stale.length > 0) {
       process.stderr.write(`access: stale: ${stale.join(", ")} no longer match the stacks; regenerate with npm run docs\n`);
-      status = 1;
+      status = EXIT.failed;
     } else process.stdout.write(`access: ${shown(dir)} is up to date\n`);
   } else {
     mkdirSync(dir, { recursive: true });
     for (const [name, text] of files) writeFileSync(join(dir, name), text);
   }
 
-  printVerdict(analysis, Date.now() - started, o.expectUnchanged ? undefined : shown(dir));
-  return status;
+  printVerdict(analysis, Date.now() - started, o.expectUnchanged ? undefined : shown(dir), diff);
+  if (status !== EXIT.clean || !diff) return status;
+  return diff.effect === "widens" ? EXIT.widens : diff.effect === "narrows" ? EXIT.narrows : EXIT.clean;
 }
 
-function printVerdict(a: Analysis, ms: number, dir: string | undefined): void {
+function printVerdict(a: Analysis, ms: number, dir: string | undefined, diff: AccessDiff | undefined): void {
   const pairs = reaches(a.access).length;
   const requests = a.verdict.probes.reduce((n, p) => n + p.requests, 0);
   const lines = [
@@ -113,7 +181,11 @@ function printVerdict(a: Analysis, ms: number, dir: string | undefined): void {
   for (const d of a.verdict.differences) lines.push(`  ${d.kind}: ${d.message}`);
   for (const f of a.findings.filter((x) => x.severity === "error")) lines.push(`  lint ${f.rule}: ${f.stack} ${f.resource}: ${f.message}. Fix: ${f.fix}`);
   lines.push(`access: verdict: ${verdictWord(a)}`);
-  if (dir) lines.push(`access: report in ${dir}/report.md (and report.json, aws-config)`);
+  if (dir) lines.push(`access: report in ${dir}/report.md (and report.json, aws-config${diff ? ", diff.md, diff.json" : ""})`);
+  if (diff) {
+    const n = (e: string) => diff.changes.filter((c) => c.effect === e).length;
+    lines.push(`access: diff: ${diff.effect}${diff.changes.length > 0 ? ` (${n("widens")} pairs widen, ${n("narrows")} narrow)` : ""}`);
+  }
   process.stdout.write(`${lines.join("\n")}\n`);
 }
 
@@ -121,21 +193,22 @@ function printVerdict(a: Analysis, ms: number, dir: string | undefined): void {
  * The access of the map at a git revision, synthesized by this program into a
  * temporary folder. Undefined when the map did not exist there.
  */
-async function analyzeRevision(ref: string, mapFile: string): Promise<Analysis | undefined> {
-  const gitPath = relative(gitRoot(), mapFile).split("\\").join("/");
+async function analyzeRevision(ref: string, mapFile: string): Promise<{ gitPath: string; analysis?: Analysis }> {
+  const gitPath = relative(gitRoot(), resolve(mapFile)).split("\\").join("/");
+  revisionExists(ref);
   let text: string;
   try {
     text = execFileSync("git", ["show", `${ref}:${gitPath}`], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024 });
   } catch (e) {
     const stderr = String((e as { stderr?: string }).stderr ?? "");
-    if (/exists on disk, but not in|does not exist in/.test(stderr)) return undefined;
-    throw new UsageError(`--diff ${ref}: git cannot show ${gitPath} at ${ref}: ${stderr.trim() || (e as Error).message}`);
+    if (/exists on disk, but not in|does not exist in/.test(stderr)) return { gitPath };
+    throw new InputError(`--diff ${ref}: git cannot show ${gitPath} at ${ref}: ${stderr.trim() || (e as Error).message}`);
   }
   let model;
   try {
     ({ model } = await loadAccountMapText(text, `${gitPath}@${ref}`));
   } catch (e) {
-    if (e instanceof ConfigError) throw new UsageError(`--diff ${ref}: the map at ${ref} is not valid, so there is nothing to compare with:\n${e.message}`);
+    if (e instanceof ConfigError) throw new InputError(`--diff ${ref}: the map at ${ref} is not valid, so there is nothing to compare with:\n${e.message}`);
     throw e;
   }
   const dir = mkdtempSync(join(tmpdir(), "access-diff-"));
@@ -143,10 +216,10 @@ async function analyzeRevision(ref: string, mapFile: string): Promise<Analysis |
     try {
       synthesizeModel(model, { outdir: dir });
     } catch (e) {
-      if (e instanceof ConfigError) throw new UsageError(`--diff ${ref}: the map at ${ref} does not synthesize:\n${e.message}`);
+      if (e instanceof ConfigError) throw new InputError(`--diff ${ref}: the map at ${ref} does not synthesize:\n${e.message}`);
       throw e;
     }
-    return await analyze(model, dir);
+    return { gitPath, analysis: await analyze(model, dir) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -156,19 +229,32 @@ function gitRoot(): string {
   try {
     return execFileSync("git", ["rev-parse", "--show-toplevel"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
   } catch {
-    throw new UsageError("--diff needs a git checkout");
+    throw new ArgError("--diff needs a git checkout");
+  }
+}
+
+/** An unknown revision is a bad value of --diff. */
+function revisionExists(ref: string): void {
+  try {
+    execFileSync("git", ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`], { stdio: ["ignore", "pipe", "pipe"] });
+  } catch {
+    throw new ArgError(`--diff ${ref}: no such git revision`);
   }
 }
 
 main().then(
   (status) => process.exit(status),
   (e: unknown) => {
-    if (e instanceof ConfigError || e instanceof UsageError) {
-      process.stderr.write(`${e instanceof UsageError ? "access: " : ""}${e.message}\n`);
-      process.exit(1);
+    if (e instanceof ArgError) {
+      process.stderr.write(`access: ${e.message} (see npm run access -- --help)\n`);
+      process.exit(EXIT.usage);
+    }
+    if (e instanceof ConfigError || e instanceof InputError) {
+      process.stderr.write(`${e instanceof InputError ? "access: " : ""}${e.message}\n`);
+      process.exit(EXIT.failed);
     }
     process.stderr.write(`access: error: ${e instanceof Error ? e.message : String(e)}\n`);
     if (process.env.DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
-    process.exit(2);
+    process.exit(EXIT.usage);
   },
 );
