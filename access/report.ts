@@ -19,10 +19,6 @@ export interface Reach {
   readonly externalId?: string;
   /** Every bucket action of the pair is refused over plain HTTP. */
   readonly tlsOnly?: boolean;
-  /** Every action of the pair needs the caller's `aws:PrincipalArn` (its ARN named in the policy). */
-  readonly principalArn?: boolean;
-  /** The organization every action of the pair requires (`aws:PrincipalOrgID`). */
-  readonly organizationId?: string;
 }
 
 /** Folds allowed requests into caller → target pairs, sorted. */
@@ -33,7 +29,6 @@ export function reaches(access: readonly Access[]): Reach[] {
       const actions = sortedUnique(list.map((a) => a.action));
       const externalIds = sortedUnique(list.flatMap((a) => (a.externalId ? [a.externalId] : [])));
       const tls = list.filter((a) => a.tls !== undefined);
-      const orgs = sortedUnique(list.map((a) => a.organizationId ?? ""));
       return {
         caller,
         target,
@@ -42,8 +37,6 @@ export function reaches(access: readonly Access[]): Reach[] {
         mfa: list.every((a) => a.mfa),
         ...(externalIds.length === 1 ? { externalId: externalIds[0] } : {}),
         ...(tls.length > 0 ? { tlsOnly: tls.every((a) => a.tls) } : {}),
-        ...(list.every((a) => a.principalArn !== undefined) ? { principalArn: true } : {}),
-        ...(orgs.length === 1 && orgs[0] !== "" ? { organizationId: orgs[0] } : {}),
       };
     })
     .sort((a, b) => byText(`${a.caller}\u0000${a.target}`, `${b.caller}\u0000${b.target}`));
@@ -59,21 +52,19 @@ function summarize(actions: readonly string[]): string {
 
 /** Conditions of a pair in words. */
 export function conditionText(r: Reach): string {
-  const parts = [
-    r.mfa ? "MFA" : undefined,
-    r.externalId ? `external id \`${r.externalId}\`` : undefined,
-    r.principalArn ? "principal ARN" : undefined,
-    r.organizationId ? `org \`${r.organizationId}\`` : undefined,
-    r.tlsOnly === true ? "TLS" : r.tlsOnly === false ? "**plain HTTP allowed**" : undefined,
-  ];
+  const parts = [r.mfa ? "MFA" : undefined, r.externalId ? `external id \`${r.externalId}\`` : undefined, r.tlsOnly === true ? "TLS" : r.tlsOnly === false ? "**plain HTTP allowed**" : undefined];
   return parts.filter(Boolean).join(", ") || "none";
 }
 
 const cell = (s: string): string => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
 const code = (s: string): string => `\`${s.replace(/`/g, "'")}\``;
 
-/** Above this many pairs the graph is drawn account to account. */
-export const GRAPH_PAIR_LIMIT = 150;
+/** Above this many pairs one graph is unreadable: the trust is drawn as one small graph per target account. */
+export const GRAPH_PAIR_LIMIT = 50;
+/** At most this many per-account graphs, the accounts the most callers reach first; report.json has every pair. */
+export const GRAPH_ACCOUNT_LIMIT = 20;
+/** At most this many edges in one per-account graph. */
+export const GRAPH_EDGE_LIMIT = 30;
 /** Above this many pairs the summary table is cut, and the JSON holds the rest. */
 export const TABLE_ROW_LIMIT = 1000;
 
@@ -174,54 +165,103 @@ function accountOf(id: string, callers: ReadonlyMap<string, CallerSpec>, targets
   return targets.get(id)?.stack ?? "outside";
 }
 
-function mermaid(a: Analysis, rs: readonly Reach[]): string[] {
-  const callers = new Map(a.callers.map((c) => [c.id, c]));
-  const targets = new Map(a.targets.map((t) => [t.id, t]));
+/**
+ * Text for a double-quoted Mermaid label, shown as written whatever the name.
+ * Inside quotes Mermaid still reads `#name;` and `#35;` as entity codes, `%%{…}%%`
+ * as a directive, a leading backtick as a Markdown string, HTML as HTML and
+ * `fa:fa-x` as an icon; each such character becomes its entity code
+ * (https://mermaid.js.org/syntax/flowchart.html#entity-codes-to-escape-characters),
+ * and a zero-width space keeps an icon name text.
+ */
+export function mermaidLabel(s: string): string {
+  return s
+    .replace(/\s+/g, " ")
+    .replace(/["#&<>|`%]/g, (c) => (c === '"' ? "#quot;" : `#${c.codePointAt(0)};`))
+    .replace(/\b(fa[bklrs]?):(?=fa-)/g, "$1#8203;:");
+}
+
+/** One pair of the trust graph: a caller, a target and the accounts they belong to. */
+export interface GraphPair {
+  readonly reach: Reach;
+  readonly callerAccount: string;
+  readonly targetAccount: string;
+}
+
+/** The label of an edge: the level or `some actions`, and the conditions Mermaid can show briefly. */
+function edgeText(r: Reach): string {
+  const what = r.summary.includes(",") ? "some actions" : r.summary;
+  const cond = [r.mfa ? "MFA" : "", r.externalId ? "external id" : ""].filter(Boolean).join(", ");
+  return cond ? `${what} (${cond})` : what;
+}
+
+/**
+ * One ```mermaid flowchart of `pairs`: a subgraph per account, a node per caller
+ * and target, a solid edge per role a caller can assume and a dotted one per
+ * other access. Node ids are generated (n0, n1, …): names never reach Mermaid's
+ * syntax, only its quoted labels.
+ */
+function flowchart(pairs: readonly GraphPair[], comment?: string): string[] {
   const ids = new Map<string, string>();
-  const node = (id: string) => {
-    let n = ids.get(id);
-    if (!n) {
+  const node = (key: string) => {
+    let n = ids.get(key);
+    if (n === undefined) {
       n = `n${ids.size}`;
-      ids.set(id, n);
+      ids.set(key, n);
     }
     return n;
   };
-  const label = (s: string) => s.replace(/"/g, "'");
+  const byAccount = new Map<string, Set<string>>();
+  const put = (acct: string, id: string) => byAccount.set(acct, (byAccount.get(acct) ?? new Set()).add(id));
+  for (const p of pairs) {
+    put(p.callerAccount, p.reach.caller);
+    put(p.targetAccount, p.reach.target);
+  }
   const out = ["```mermaid", "graph LR"];
-  if (rs.length > GRAPH_PAIR_LIMIT) {
-    const edges = new Map<string, number>();
-    for (const r of rs) {
-      const from = accountOf(r.caller, callers, targets);
-      const to = accountOf(r.target, callers, targets);
-      if (from === to) continue;
-      edges.set(`${from}\u0000${to}`, (edges.get(`${from}\u0000${to}`) ?? 0) + 1);
-    }
-    const top = [...edges].sort((x, y) => y[1] - x[1] || byText(x[0], y[0])).slice(0, GRAPH_PAIR_LIMIT);
-    out.splice(1, 0, `%% ${rs.length} pairs: drawn account to account; the ${top.length} busiest of ${edges.size} account pairs`);
-    for (const [k, n] of top) {
-      const [from, to] = k.split("\u0000");
-      out.push(`  ${node(from)}["${label(from)}"] -->|${n}| ${node(to)}["${label(to)}"]`);
-    }
-    return [...out, "```"];
-  }
-  const byAccount = new Map<string, string[]>();
-  for (const r of rs) for (const id of [r.caller, r.target]) {
-    const acct = accountOf(id, callers, targets);
-    const list = byAccount.get(acct) ?? [];
-    if (!list.includes(id)) list.push(id);
-    byAccount.set(acct, list);
-  }
-  for (const [acct, list] of [...byAccount].sort(([x], [y]) => byText(x, y))) {
-    out.push(`  subgraph ${node(`account:${acct}`)}["${label(acct)}"]`);
-    for (const id of list.sort(byText)) out.push(`    ${node(id)}["${label(id.replace(/^[^/]+\/(?=.)/, ""))}"]`);
+  if (comment) out.push(`%% ${comment.replace(/\s+/g, " ")}`);
+  for (const [acct, members] of [...byAccount].sort(([x], [y]) => byText(x, y))) {
+    out.push(`  subgraph ${node(`\u0000${acct}`)}["${mermaidLabel(acct)}"]`);
+    for (const id of [...members].sort(byText)) out.push(`    ${node(id)}["${mermaidLabel(id.replace(/^[^/]+\/(?=.)/, ""))}"]`);
     out.push("  end");
   }
-  for (const r of rs) {
-    const cond = [r.mfa ? "MFA" : "", r.externalId ? "external id" : ""].filter(Boolean).join(", ");
-    const what = cond ? `${r.summary.includes(",") ? "some actions" : r.summary} (${cond})` : r.summary.includes(",") ? "some actions" : r.summary;
-    out.push(`  ${node(r.caller)} ${r.summary === "assume" ? "-->" : "-.->"}|${label(what)}| ${node(r.target)}`);
-  }
+  for (const { reach: r } of pairs) out.push(`  ${node(r.caller)} ${r.summary === "assume" ? "-->" : "-.->"}|"${mermaidLabel(edgeText(r))}"| ${node(r.target)}`);
   return [...out, "```"];
+}
+
+/**
+ * The trust graphs of the report. Up to {@link GRAPH_PAIR_LIMIT} pairs, one graph
+ * of every pair. Above it one graph per target account (who can reach its roles
+ * and buckets), the accounts with the most callers first, at most
+ * {@link GRAPH_ACCOUNT_LIMIT} graphs of at most {@link GRAPH_EDGE_LIMIT} edges;
+ * the report says what it left out, and report.json's `pairs` hold every pair.
+ */
+export function trustGraphs(pairs: readonly GraphPair[]): string[] {
+  if (pairs.length === 0) return ["(No caller reaches anything in these stacks.)"];
+  if (pairs.length <= GRAPH_PAIR_LIMIT) return flowchart(pairs);
+  const byTarget = [...groupBy(pairs, (p) => p.targetAccount)].map(([acct, list]) => ({ acct, list, callers: new Set(list.map((p) => p.reach.caller)).size }));
+  byTarget.sort((x, y) => y.callers - x.callers || byText(x.acct, y.acct));
+  const shown = byTarget.slice(0, GRAPH_ACCOUNT_LIMIT);
+  const out = [
+    `${pairs.length} caller → target pairs are too many for one graph: one graph per target account shows who can reach its roles and buckets, ` +
+      `${shown.length === byTarget.length ? `all ${byTarget.length} accounts` : `the ${shown.length} accounts with the most callers of ${byTarget.length}`}, ` +
+      `at most ${GRAPH_EDGE_LIMIT} pairs each. Every pair is in the table above and in report.json (\`pairs\`).`,
+    "",
+  ];
+  for (const { acct, list, callers } of shown) {
+    const drawn = list.slice(0, GRAPH_EDGE_LIMIT);
+    out.push(`### Into ${code(acct)}: ${callers} caller${callers === 1 ? "" : "s"}, ${list.length} pair${list.length === 1 ? "" : "s"}`, "");
+    out.push(...flowchart(drawn), "");
+    if (drawn.length < list.length) out.push(`(${list.length - drawn.length} more pairs into ${code(acct)} in report.json.)`, "");
+  }
+  const rest = byTarget.slice(shown.length);
+  if (rest.length > 0) out.push(`(${rest.length} more accounts, ${rest.reduce((n, t) => n + t.list.length, 0)} pairs, are drawn in no graph: they are in report.json.)`);
+  while (out[out.length - 1] === "") out.pop();
+  return out;
+}
+
+function mermaid(a: Analysis, rs: readonly Reach[]): string[] {
+  const callers = new Map(a.callers.map((c) => [c.id, c]));
+  const targets = new Map(a.targets.map((t) => [t.id, t]));
+  return trustGraphs(rs.map((reach) => ({ reach, callerAccount: accountOf(reach.caller, callers, targets), targetAccount: accountOf(reach.target, callers, targets) })));
 }
 
 function perAccount(a: Analysis, rs: readonly Reach[]): string[] {

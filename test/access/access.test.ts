@@ -28,7 +28,7 @@ test("the example map's full access matrix, evaluated from the stacks", () => {
   expect(matrix(clean)).toEqual([
     "dev/developers → prod/role/UpdateProdApp: assume [MFA]",
     "dev/developers → staging/role/StagingAccess: assume [MFA]",
-    "dev/role/ci-runner → staging/role/ci-deployer: assume [principal ARN]",
+    "dev/role/ci-runner → staging/role/ci-deployer: assume [none]",
     "external/acme-monitoring → prod/role/Monitoring: assume [external id `acme-7f3a9c`]",
     "prod/role/StageRole → prod/bucket/production-test-bucket-101: read [TLS]",
     "prod/role/UpdateProdApp → resource/arn:aws:s3:::prod-app-artifacts/*: s3:GetObject, s3:PutObject [none]",
@@ -163,7 +163,7 @@ test("the Markdown report: verdict, summary table, trust graph, per-account deta
   expect(md).toContain("**Verdict: clean");
   expect(md).toContain("| `staging/testers` | `prod/bucket/production-test-bucket-101` | read | MFA, TLS |");
   expect(md).toMatch(/```mermaid\ngraph LR\n/);
-  expect(md).toMatch(/n\d+ -->\|assume \(external id\)\| n\d+/);
+  expect(md).toMatch(/n\d+ -->\|"assume \(external id\)"\| n\d+/);
   expect(md).toContain("### prod (111111111111)");
   expect(md).toContain("| warning | unused-group | prod | `aws_iam_group.release-managers` |");
 });
