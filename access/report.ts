@@ -19,6 +19,10 @@ export interface Reach {
   readonly externalId?: string;
   /** Every bucket action of the pair is refused over plain HTTP. */
   readonly tlsOnly?: boolean;
+  /** Every action of the pair needs the caller's `aws:PrincipalArn` (its ARN named in the policy). */
+  readonly principalArn?: boolean;
+  /** The organization every action of the pair requires (`aws:PrincipalOrgID`). */
+  readonly organizationId?: string;
 }
 
 /** Folds allowed requests into caller → target pairs, sorted. */
@@ -29,6 +33,7 @@ export function reaches(access: readonly Access[]): Reach[] {
       const actions = sortedUnique(list.map((a) => a.action));
       const externalIds = sortedUnique(list.flatMap((a) => (a.externalId ? [a.externalId] : [])));
       const tls = list.filter((a) => a.tls !== undefined);
+      const orgs = sortedUnique(list.map((a) => a.organizationId ?? ""));
       return {
         caller,
         target,
@@ -37,6 +42,8 @@ export function reaches(access: readonly Access[]): Reach[] {
         mfa: list.every((a) => a.mfa),
         ...(externalIds.length === 1 ? { externalId: externalIds[0] } : {}),
         ...(tls.length > 0 ? { tlsOnly: tls.every((a) => a.tls) } : {}),
+        ...(list.every((a) => a.principalArn !== undefined) ? { principalArn: true } : {}),
+        ...(orgs.length === 1 && orgs[0] !== "" ? { organizationId: orgs[0] } : {}),
       };
     })
     .sort((a, b) => byText(`${a.caller}\u0000${a.target}`, `${b.caller}\u0000${b.target}`));
@@ -52,7 +59,13 @@ function summarize(actions: readonly string[]): string {
 
 /** Conditions of a pair in words. */
 export function conditionText(r: Reach): string {
-  const parts = [r.mfa ? "MFA" : undefined, r.externalId ? `external id \`${r.externalId}\`` : undefined, r.tlsOnly === true ? "TLS" : r.tlsOnly === false ? "**plain HTTP allowed**" : undefined];
+  const parts = [
+    r.mfa ? "MFA" : undefined,
+    r.externalId ? `external id \`${r.externalId}\`` : undefined,
+    r.principalArn ? "principal ARN" : undefined,
+    r.organizationId ? `org \`${r.organizationId}\`` : undefined,
+    r.tlsOnly === true ? "TLS" : r.tlsOnly === false ? "**plain HTTP allowed**" : undefined,
+  ];
   return parts.filter(Boolean).join(", ") || "none";
 }
 

@@ -28,7 +28,7 @@ test("the example map's full access matrix, evaluated from the stacks", () => {
   expect(matrix(clean)).toEqual([
     "dev/developers → prod/role/UpdateProdApp: assume [MFA]",
     "dev/developers → staging/role/StagingAccess: assume [MFA]",
-    "dev/role/ci-runner → staging/role/ci-deployer: assume [none]",
+    "dev/role/ci-runner → staging/role/ci-deployer: assume [principal ARN]",
     "external/acme-monitoring → prod/role/Monitoring: assume [external id `acme-7f3a9c`]",
     "prod/role/StageRole → prod/bucket/production-test-bucket-101: read [TLS]",
     "prod/role/UpdateProdApp → resource/arn:aws:s3:::prod-app-artifacts/*: s3:GetObject, s3:PutObject [none]",
