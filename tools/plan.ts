@@ -9,7 +9,7 @@
  */
 import { execFile } from "node:child_process";
 import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
-import { join, sep } from "node:path";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { promisify } from "node:util";
 import { byCodePoint } from "../config/order";
@@ -127,16 +127,8 @@ const isDir = (path: string) => existsSync(path) && statSync(path).isDirectory()
 async function main(): Promise<number> {
   const { values, positionals } = parseCommandLine(COMMAND, OPTIONS, process.argv.slice(2));
   const parallel = values.parallel === undefined ? 2 : positiveInteger("--parallel", values.parallel);
-  let outdir = values.out ?? "cdktf.out";
-  let requested = positionals;
-  // The older form `plan <outdir>`: a path (never a stack name, which holds no
-  // separator) naming a synthesized folder is still read as --out, with a note.
-  const first = positionals[0];
-  if (values.out === undefined && first !== undefined && (first.includes("/") || first.includes(sep) || first === ".") && isDir(join(first, "stacks"))) {
-    process.stderr.write(`plan: reading ${first} as --out ${first} (the older form; a bare word is a stack name)\n`);
-    outdir = first;
-    requested = positionals.slice(1);
-  }
+  const outdir = values.out ?? "cdktf.out";
+  const requested = positionals;
   const stacksDir = join(outdir, "stacks");
   if (!isDir(stacksDir)) throw new CommandError(`no stacks in ${stacksDir}; run npm run synth first${values.out === undefined ? "" : " (or name another folder with --out)"}`);
   const available = readdirSync(stacksDir)

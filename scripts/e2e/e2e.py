@@ -205,7 +205,7 @@ def destroy_all(stacks: list[str], env: dict[str, str]) -> None:
 def plan_summary(env: dict[str, str]) -> dict[str, dict]:
     """The reviewers' summary (npm run plan), as JSON."""
     out = WORK / "plan.json"
-    r = run(["bash", str(ROOT / "scripts" / "plan.sh"), str(OUT), "--parallel", str(PARALLEL), "--json", str(out)], cwd=ROOT, env=env)
+    r = run(["bash", str(ROOT / "scripts" / "plan.sh"), "--out", str(OUT), "--parallel", str(PARALLEL), "--json", str(out)], cwd=ROOT, env=env)
     print(r.stdout, flush=True)
     if r.returncode != 0:
         raise Failure(f"plan failed:\n{r.stdout}\n{r.stderr}")

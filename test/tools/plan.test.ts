@@ -154,10 +154,10 @@ test("without credentials: says so once, with what to set and the deploy roles, 
   expect(plan(["--out", out], { AWS_CREDENTIALS_CHECK: "off" }).status).toBe(0);
 });
 
-test("the older form `plan <outdir>` still reads a folder path as --out, with a note", () => {
+test("a folder is not a stack: the older form `plan <outdir>` is refused, exit 2", () => {
   const r = plan([out]);
-  expect(r.status).toBe(0);
-  expect(r.stderr).toContain(`plan: reading ${out} as --out ${out}`);
+  expect(r.status).toBe(2);
+  expect(r.stderr).toMatch(/^plan: unknown stack ".*" \(stacks in cdktf\.out: /);
 });
 
 test("no stacks: one line, exit 1", () => {
