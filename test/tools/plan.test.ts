@@ -155,9 +155,9 @@ test("without credentials: says so once, with what to set and the deploy roles, 
 });
 
 test("a folder is not a stack: the older form `plan <outdir>` is refused, exit 2", () => {
-  const r = plan([out]);
+  const r = plan([out, "--out", out]);
   expect(r.status).toBe(2);
-  expect(r.stderr).toMatch(/^plan: unknown stack ".*" \(stacks in cdktf\.out: /);
+  expect(r.stderr).toBe(`plan: unknown stack ${JSON.stringify(out)} (stacks in ${out}: dev, prod, staging); usage: npm run plan [-- [stack...] [--out DIR] [--parallel N] [--json FILE]]\n`);
 });
 
 test("no stacks: one line, exit 1", () => {
