@@ -6,12 +6,12 @@
  */
 import type { Model } from "../config/model";
 import type { Candidates } from "./candidates";
-import { S3_OBJECT_ACTIONS } from "../policies/actions";
+import { grantedActions, kindById, KINDS, levelActions } from "../resources";
 import { bestDecision, bestScenarios, isEvaluated, requestFor, WRONG_EXTERNAL_ID, type Scenario } from "./effective";
 import type { Decision, Evaluator } from "./evaluator";
-import { intendedAttachments } from "./intent";
+import { roleId } from "./ids";
+import { grantWhat, intendedAttachments } from "./intent";
 import { byText, globMatches, groupBy, sortedUnique } from "./policy-json";
-import { BUCKET_CHANGES, OBJECT_CHANGES } from "./principals";
 import type { Access, CallerSpec, Difference, Intent, Inventory, PolicyText, ProbeCase, ProbeKind, ProbeSummary, TargetAction, TargetSpec, Verdict } from "./types";
 
 /** Everything the gate compares. */
@@ -28,16 +28,19 @@ export interface GateInput {
   readonly names?: { readonly mapFile: string; readonly outdir: string };
 }
 
-/** What each probe checks, as the report prints it. */
-export const PROBE_TITLES: Readonly<Record<ProbeKind, string>> = {
-  "unknown-account": "A caller from an account the map doesn't name (its own policies allowing everything, with MFA and every external id the stacks hold)",
-  "ungranted-group": "A group of a granted account that was not granted",
-  "read-only-write": "A read grantee writing or deleting objects",
-  "bucket-change": "Any caller changing a bucket (policy, ACL, deletion, versioning, lifecycle, encryption, public access block, ownership) or destroying object versions",
-  "no-mfa": "A grant that requires MFA, without MFA (aws:MultiFactorAuthPresent false, then absent)",
-  "external-id": "An external caller without, then with a wrong, external id",
-  "plain-http": "Any request to a bucket without TLS (aws:SecureTransport false)",
-};
+/**
+ * What each probe checks, as the report prints it, in the report's order: the
+ * map's probes, each kind's level and change probes, then MFA and external ids,
+ * then each kind's plain-HTTP probe.
+ */
+export const PROBE_TITLES: Readonly<Record<ProbeKind, string>> = Object.fromEntries([
+  ["unknown-account", "A caller from an account the map doesn't name (its own policies allowing everything, with MFA and every external id the stacks hold)"],
+  ["ungranted-group", "A group of a granted account that was not granted"],
+  ...KINDS.flatMap((k) => [k.access.probes.otherLevel, k.access.probes.change].map((p) => [p.id, p.title])),
+  ["no-mfa", "A grant that requires MFA, without MFA (aws:MultiFactorAuthPresent false, then absent)"],
+  ["external-id", "An external caller without, then with a wrong, external id"],
+  ...KINDS.flatMap((k): string[][] => ("plainHttp" in k.access.probes ? [[k.access.probes.plainHttp.id, k.access.probes.plainHttp.title]] : [])),
+]);
 
 const PROBE_ORDER = Object.keys(PROBE_TITLES) as ProbeKind[];
 
@@ -98,7 +101,7 @@ function attachmentDifferences({ model, inventory }: GateInput): Difference[] {
   const out: Difference[] = [];
   for (const s of inventory.stacks) {
     for (const r of s.roles) {
-      const id = `${s.name}/role/${r.name}`;
+      const id = roleId(s.name, r.name);
       const want = intended.get(id);
       if (!want) continue;
       const have = sortedUnique(r.attachments.map((a) => a.policyArn));
@@ -238,21 +241,29 @@ export function probeRuns({ callers, targets, intents, candidates }: Pick<GateIn
     }
   }
 
-  const writes = S3_OBJECT_ACTIONS["read-write"].filter((a) => !S3_OBJECT_ACTIONS.read.includes(a));
-  for (const i of intents.filter((x) => x.what === "grants read")) {
-    const c = callerById.get(i.caller);
+  // A grantee using what only another level of the resource's kind grants (a read grantee writing).
+  for (const i of intents) {
     const t = targetById.get(i.target);
-    if (!c || !t) continue;
-    for (const ta of t.actions.filter((x) => writes.includes(x.action))) for (const s of best(c)) add("read-only-write", c, t, ta, s, describe(s));
+    const kind = t && kindById(t.kind);
+    const level = kind?.levels.find((l) => i.what === grantWhat(l));
+    const c = callerById.get(i.caller);
+    if (!c || !t || !kind || level === undefined) continue;
+    const own = levelActions(kind, level);
+    const others = grantedActions(kind).filter((a) => !own.includes(a));
+    for (const ta of t.actions.filter((x) => others.includes(x.action))) for (const s of best(c)) add(kind.access.probes.otherLevel.id, c, t, ta, s, describe(s));
   }
 
-  const changes = [...BUCKET_CHANGES, ...OBJECT_CHANGES];
+  // Anybody changing a resource (what no level grants), and every request over plain HTTP where the kind refuses it.
   const outsiders = callers.filter((x) => x.kind === "outsider");
-  for (const t of targets.filter((x) => x.kind === "bucket")) {
+  for (const t of targets) {
+    const kind = kindById(t.kind);
+    if (!kind) continue;
+    const { changes, probes } = kind.access;
+    const plainHttp = "plainHttp" in probes ? probes.plainHttp : undefined;
     for (const c of [...(candidates.get(t.id) ?? []), ...outsiders]) {
       if (!isEvaluated(c, t)) continue;
-      for (const ta of t.actions.filter((x) => changes.includes(x.action))) for (const s of best(c)) add("bucket-change", c, t, ta, s, describe(s));
-      for (const ta of t.actions) for (const s of best(c)) add("plain-http", c, t, ta, { ...s, tls: "false" }, describe({ ...s, tls: "false" }));
+      for (const ta of t.actions.filter((x) => changes.includes(x.action))) for (const s of best(c)) add(probes.change.id, c, t, ta, s, describe(s));
+      if (plainHttp) for (const ta of t.actions) for (const s of best(c)) add(plainHttp.id, c, t, ta, { ...s, tls: "false" }, describe({ ...s, tls: "false" }));
     }
   }
 

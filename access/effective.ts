@@ -4,6 +4,7 @@
  * external id, its principal ARN and organization), then without each of those
  * to learn which conditions it needs.
  */
+import { kindById } from "../resources";
 import type { Candidates } from "./candidates";
 import type { Decision, Evaluator, SimRequest } from "./evaluator";
 import { byText } from "./policy-json";
@@ -103,8 +104,8 @@ async function conditionsOf(evaluator: Evaluator, c: CallerSpec, t: TargetSpec, 
     best.externalId !== null && denied(await run({ ...best, externalId: null })) && denied(await run({ ...best, externalId: WRONG_EXTERNAL_ID }))
       ? best.externalId
       : undefined;
-  // Only the stacks' buckets: an outside bucket's policy is not in the stacks, so its TLS rule is unknown.
-  const tls = t.kind === "bucket" ? denied(await run({ ...best, tls: "false" })) : undefined;
+  // Only the stacks' resources of a TLS-only kind: an outside resource's policy is not in the stacks, so its TLS rule is unknown.
+  const tls = kindById(t.kind)?.access.tlsOnly ? denied(await run({ ...best, tls: "false" })) : undefined;
   // Narrowings the caller cannot choose to present, but that a change to a policy can drop: asked so that the diff can tell.
   const principalArn = c.principalArn && mentions(c, t, "aws:PrincipalArn") && denied(await run({ ...best, principalArn: false })) ? c.principalArn : undefined;
   const inOrg =

@@ -4,32 +4,15 @@
  * was declared.
  */
 import type { Located } from "../config/errors";
-import type { Bucket, Model, Principal, Role } from "../config/model";
-import { ASSUME_ROLE, S3_BUCKET_ACTIONS, S3_OBJECT_ACTIONS } from "../policies/actions";
+import type { Model, SharedResource } from "../config/model";
+import { ASSUME_ROLE } from "../policies/actions";
+import { grantArns, KINDS, levelActions, section } from "../resources";
+import { callerId, outsideResourceId, resourceTargetId, roleTargetId } from "./ids";
 import { byText, sortedUnique } from "./policy-json";
 import type { Intent } from "./types";
 
-/** The caller id of a map principal, in the map's own reference syntax. */
-export function callerId(p: Principal): string {
-  switch (p.kind) {
-    case "group":
-      return `${p.account.name}/${p.name}`;
-    case "role":
-      return `${p.account.name}/role/${p.name}`;
-    case "external":
-      return `external/${p.name}`;
-    case "service":
-      return `service/${p.service}`;
-  }
-}
-
-export const roleTargetId = (r: Role): string => `${r.account.name}/role/${r.name}`;
-export const bucketTargetId = (b: Bucket): string => `${b.account.name}/bucket/${b.name}`;
-
-/** The actions of a bucket access level: object actions and bucket actions together. */
-export function levelActions(level: "read" | "read-write"): string[] {
-  return sortedUnique([...S3_OBJECT_ACTIONS[level], ...S3_BUCKET_ACTIONS]);
-}
+/** How an intent from a resource's `grants` reads: `grants read`. */
+export const grantWhat = (level: string): string => `grants ${level}`;
 
 const where = (file: string, at: Located): string => `${file}:${at.line} ${at.path}`;
 
@@ -37,7 +20,8 @@ const where = (file: string, at: Located): string => `${file}:${at.line} ${at.pa
 export function intendedAccess(model: Model): Intent[] {
   const out: Intent[] = [];
   const roleByArn = new Map(model.accounts.flatMap((a) => a.roles.map((r) => [r.arn, r] as const)));
-  const bucketByArn = new Map(model.accounts.flatMap((a) => a.buckets.flatMap((b) => [[b.arn, b] as const, [`${b.arn}/*`, b] as const])));
+  const resources = model.accounts.flatMap((a) => KINDS.flatMap((kind) => section<SharedResource>(a, kind)));
+  const resourceByArn = new Map(resources.flatMap((r) => grantArns(r.kind, r.arn).map((arn) => [arn, r] as const)));
   for (const account of model.accounts) {
     for (const role of account.roles) {
       for (const caller of role.callers) {
@@ -56,10 +40,10 @@ export function intendedAccess(model: Model): Intent[] {
         for (const statement of policy.statements) {
           for (const resource of statement.resources) {
             const r = roleByArn.get(resource);
-            const b = bucketByArn.get(resource);
+            const shared = resourceByArn.get(resource);
             out.push({
               caller: roleTargetId(role),
-              target: r ? roleTargetId(r) : b ? bucketTargetId(b) : `resource/${resource}`,
+              target: r ? roleTargetId(r) : shared ? resourceTargetId(shared) : outsideResourceId(resource),
               actions: [...statement.actions],
               mfa: false,
               declaredAt: where(model.file, policy.at),
@@ -69,17 +53,17 @@ export function intendedAccess(model: Model): Intent[] {
         }
       }
     }
-    for (const bucket of account.buckets) {
-      for (const grant of bucket.grants) {
-        out.push({
-          caller: callerId(grant.grantee),
-          target: bucketTargetId(bucket),
-          actions: levelActions(grant.level),
-          mfa: grant.requireMfa,
-          declaredAt: where(model.file, grant.at),
-          what: `grants ${grant.level}`,
-        });
-      }
+  }
+  for (const resource of resources) {
+    for (const grant of resource.grants) {
+      out.push({
+        caller: callerId(grant.grantee),
+        target: resourceTargetId(resource),
+        actions: levelActions(resource.kind, grant.level),
+        mfa: grant.requireMfa,
+        declaredAt: where(model.file, grant.at),
+        what: grantWhat(grant.level),
+      });
     }
   }
   return out.sort((a, b) => byText(`${a.caller}\u0000${a.target}\u0000${a.what}`, `${b.caller}\u0000${b.target}\u0000${b.what}`));

@@ -1,5 +1,5 @@
 /**
- * Reads synthesized stacks back: every group, role, bucket and policy document of
+ * Reads synthesized stacks back: every group, role, shareable resource and policy document of
  * each `stacks/<name>/cdk.tf.json`, with the Terraform address that holds it. The
  * report is about what Terraform will apply, so it reads the output, never the
  * map. Anything that cannot be read as expected is a {@link Problem}, not a crash.
@@ -7,7 +7,8 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { byText, sizeOf, unescapeTerraform } from "./policy-json";
-import type { Attachment, BucketEntity, GroupEntity, Inventory, PolicyJson, PolicyText, Problem, RoleEntity, StackInventory } from "./types";
+import { type KindId, KINDS, type ResourceKind, section } from "../resources";
+import type { Attachment, GroupEntity, Inventory, PolicyJson, PolicyText, Problem, ResourceEntity, RoleEntity, StackInventory } from "./types";
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
 
@@ -41,7 +42,7 @@ export function readStack(name: string, json: Record<string, unknown>, problems:
   const account = accountId ?? "000000000000";
   const switchUrls = roleUrls(json);
 
-  // Names of resources by address, to resolve `${aws_iam_role.x.name}` and `${aws_s3_bucket.x.id}`.
+  // Names of resources by address, to resolve `${aws_iam_role.x.name}` and a kind's `${<type>.x.id}`.
   const nameOf = (type: string, attr: string, ref: unknown): string | undefined => {
     if (typeof ref !== "string") return undefined;
     const m = /^\$\{([a-z0-9_]+)\.([^.}]+)\.([a-z_]+)\}$/.exec(ref);
@@ -135,15 +136,40 @@ export function readStack(name: string, json: Record<string, unknown>, problems:
     };
   });
 
-  const buckets: BucketEntity[] = of("aws_s3_bucket").map(([key, r]) => {
-    const bucketName = String(r.bucket ?? key);
-    const policies = of("aws_s3_bucket_policy").filter(([, p]) => nameOf("aws_s3_bucket", "bucket", p.bucket) === bucketName);
-    if (policies.length > 1) problems.push({ stack: name, address: `aws_s3_bucket.${key}`, message: `${policies.length} bucket policies for one bucket: only one takes effect` });
-    const policy = policies[0] ? doc(`aws_s3_bucket_policy.${policies[0][0]}`, `bucket policy of ${bucketName}`, policies[0][1].policy) : undefined;
-    return { kind: "bucket", stack: name, accountId: account, name: bucketName, arn: `arn:aws:s3:::${bucketName}`, address: `aws_s3_bucket.${key}`, ...(policy ? { policy } : {}) };
-  });
+  // Each kind's resources, found by its resource type, and the policy that refers to each (or that each holds).
+  const regions = providerRegions(json);
+  const resourcesOf = (kind: ResourceKind): ResourceEntity[] => {
+    const { resourceType, nameAttribute, policy: where } = kind.access;
+    return of(resourceType).map(([key, r]) => {
+      const resourceName = String(r[nameAttribute] ?? key);
+      const address = `${resourceType}.${key}`;
+      const label = `${kind.policyName} of ${resourceName}`;
+      let policy: PolicyText | undefined;
+      if (where.type === undefined) {
+        policy = r[where.attribute] === undefined ? undefined : doc(address, label, r[where.attribute]);
+      } else {
+        const policies = of(where.type).filter(([, p]) => nameOf(resourceType, nameAttribute, p[where.link ?? nameAttribute]) === resourceName);
+        if (policies.length > 1) problems.push({ stack: name, address, message: `${policies.length} ${kind.policyName.replace(/y$/, "ies")} for one ${kind.noun}: only one takes effect` });
+        policy = policies[0] ? doc(`${where.type}.${policies[0][0]}`, label, policies[0][1][where.attribute]) : undefined;
+      }
+      const region = regions.get(String(r.provider ?? "")) ?? "";
+      return { kind: kind.id as KindId, stack: name, accountId: account, name: resourceName, arn: kind.arn(resourceName, account, region), address, ...(policy ? { policy } : {}) };
+    });
+  };
 
-  return { name, accountId: account, groups, roles, buckets, policies };
+  return { name, accountId: account, groups, roles, policies, ...Object.fromEntries(KINDS.map((kind) => [kind.section, resourcesOf(kind)])) };
+}
+
+/** Every resource of a stack, kind by kind in the registry's order. */
+export function entities(stack: StackInventory): ResourceEntity[] {
+  return KINDS.flatMap((kind) => section<ResourceEntity>(stack, kind));
+}
+
+/** The region of each provider, by the reference resources use (`aws.prod_eu-west-1`). */
+function providerRegions(json: Record<string, unknown>): Map<string, string> {
+  const providers = ((json.provider ?? {}) as Record<string, unknown>).aws;
+  const list = (Array.isArray(providers) ? providers : providers ? [providers] : []) as Record<string, unknown>[];
+  return new Map(list.filter((p) => typeof p.alias === "string" && typeof p.region === "string").map((p) => [`aws.${String(p.alias)}`, String(p.region)]));
 }
 
 const opt = <T>(v: T | undefined): T[] => (v === undefined ? [] : [v]);

@@ -1,14 +1,17 @@
 /**
  * Lint findings on the synthesized policies, each with its stack, Terraform
  * address and a fix: wildcards in identity policies, unknown actions, public
- * principals, trust without MFA, documents near their size quota, groups granted
+ * principals, trust without MFA, documents near their size quota (each resource
+ * kind's own quota for its policies), groups granted
  * nothing, roles nobody can assume, and AWS managed policies that are not evaluated.
  */
 import { actionProblem } from "../config/actions";
 import { LIMITS } from "../policies/limits";
 import { arnAccount, asList, byText, conditionValues, hasCondition, hasWildcard, principalsOf, rootAccount, sortedUnique, statementsOf } from "./policy-json";
-import { identityPolicies } from "./principals";
-import type { Access, Finding, Inventory, PolicyText, StatementJson } from "./types";
+import { KINDS, section } from "../resources";
+import { groupId, roleId } from "./ids";
+import { identityPolicies, stackResourcePolicies } from "./principals";
+import type { Access, Finding, Inventory, PolicyText, ResourceEntity, StatementJson } from "./types";
 
 /** Share of a quota at which a document is reported. */
 export const SIZE_WARNING_RATIO = 0.9;
@@ -33,7 +36,7 @@ export async function lintStacks({ inventory, access }: LintInput): Promise<Find
     for (const p of stack.policies) identity.set(p.address, p);
     for (const p of identity.values()) out.push(...wildcards(p));
 
-    const resource = [...stack.roles.flatMap((r) => (r.trust ? [r.trust] : [])), ...stack.buckets.flatMap((b) => (b.policy ? [b.policy] : []))];
+    const resource = stackResourcePolicies(stack);
     for (const p of resource) out.push(...publicPrincipals(p));
     for (const r of stack.roles) if (r.trust) out.push(...trustWithoutMfa(r.trust));
     for (const p of [...identity.values(), ...resource]) out.push(...(await unknownActions(p)));
@@ -44,23 +47,30 @@ export async function lintStacks({ inventory, access }: LintInput): Promise<Find
       if (r.trust) out.push(...size(r.trust, LIMITS.trustPolicy, "trust policy", "split its callers across more roles"));
     }
     for (const p of stack.policies) out.push(...size(p, LIMITS.managedPolicy, "managed policy", "split it into several policies"));
-    for (const b of stack.buckets) if (b.policy) out.push(...size(b.policy, LIMITS.bucketPolicy, "bucket policy", "grant fewer callers on this bucket"));
+    for (const kind of KINDS) {
+      for (const e of section<ResourceEntity>(stack, kind)) if (e.policy) out.push(...size(e.policy, kind.quota.characters, kind.policyName, kind.quotaHint));
+    }
 
     for (const g of stack.groups) {
-      const id = `${stack.name}/${g.name}`;
+      const id = groupId(stack.name, g.name);
       if (g.attachments.length === 0 && !reaching.has(id)) {
         out.push({
           severity: "warning",
           rule: "unused-group",
           stack: stack.name,
           resource: g.address,
-          message: `group ${g.name} is granted nothing: it can assume no role and reach no bucket`,
-          fix: `grant it a role (roles.<role>.assumableBy: [${id}]) or a bucket (grants: {${id}: read}), or remove it from accounts.${stack.name}.groups`,
+          message: `group ${g.name} is granted nothing: it can assume no role and reach no ${KINDS.map((k) => k.noun).join(" or ")}`,
+          fix: `grant it a role (roles.<role>.assumableBy: [${id}]) or ${KINDS.map((k) => `a ${k.noun} (grants: {${id}: ${k.levels[0]}})`).join(" or ")}, or remove it from accounts.${stack.name}.groups`,
         });
       }
     }
+    // Same-account resources an AWS managed policy may reach, kind by kind (`buckets: a, b`).
+    const sameAccount = KINDS.flatMap((k) => {
+      const names = section<ResourceEntity>(stack, k).map((e) => e.name);
+      return names.length > 0 ? [`${k.section}: ${names.join(", ")}`] : [];
+    });
     for (const r of stack.roles) {
-      const id = `${stack.name}/role/${r.name}`;
+      const id = roleId(stack.name, r.name);
       if (!assumed.has(id)) {
         out.push({
           severity: "warning",
@@ -71,14 +81,13 @@ export async function lintStacks({ inventory, access }: LintInput): Promise<Find
           fix: `check the callers in roles.${r.name}.assumableBy and that each caller's account synthesized its half; or remove the role`,
         });
       }
-      const sameAccountBuckets = stack.buckets.map((b) => b.name);
       for (const a of r.attachments.filter((x) => !x.customer)) {
         out.push({
           severity: "info",
           rule: "managed-policy-not-evaluated",
           stack: stack.name,
           resource: a.address,
-          message: `AWS managed policy ${a.policyName} is attached to role ${r.name}; its content is not evaluated, so the role may do more than this report shows${sameAccountBuckets.length > 0 ? ` (possibly on same-account buckets: ${sameAccountBuckets.join(", ")})` : ""}`,
+          message: `AWS managed policy ${a.policyName} is attached to role ${r.name}; its content is not evaluated, so the role may do more than this report shows${sameAccount.length > 0 ? ` (possibly on same-account ${sameAccount.join("; ")})` : ""}`,
           fix: `review what ${a.policyName} allows; a customer managed policy in the map would be evaluated`,
         });
       }
@@ -96,9 +105,18 @@ const finding = (p: PolicyText, severity: Finding["severity"], rule: string, mes
   fix,
 });
 
-/** A wildcard outside an ARN's resource part (`*`, `arn:aws:iam::*:role/x`) or in a bucket name. */
+/** A wildcard outside an ARN's resource part (`*`, `arn:aws:iam::*:role/x`), or one a kind says names all its resources (in a bucket name). */
 function wildResource(r: string): boolean {
-  return r === "*" || /^arn:([^:]*:){0,3}[^:]*[*?]/.test(r) || /^arn:aws[a-z-]*:s3:::[^/]*[*?]/.test(r);
+  return r === "*" || /^arn:([^:]*:){0,3}[^:]*[*?]/.test(r) || KINDS.some((k) => k.access.wildcardResource?.test(r) === true);
+}
+
+/** The kinds' levels, for the wildcard fix: `bucket levels read and read-write`. */
+const KIND_LEVELS = KINDS.map((k) => `${k.noun} levels ${orAnd(k.levels)}`).join(", ");
+/** The kinds' ARN forms, for the wildcard fix. */
+const KIND_ARNS = KINDS.map((k) => k.access.arnExample).join(", ");
+
+function orAnd(words: readonly string[]): string {
+  return words.length < 2 ? words.join("") : `${words.slice(0, -1).join(", ")} and ${words[words.length - 1]}`;
 }
 
 function wildcards(p: PolicyText): Finding[] {
@@ -116,7 +134,7 @@ function wildcards(p: PolicyText): Finding[] {
           "warning",
           "wildcard-action",
           `${p.label} ${stmtName(s, i)} allows ${s.NotAction !== undefined ? `every action but ${asList(s.NotAction).join(", ")}` : actions.join(", ")}`,
-          "list the actions the grant needs (bucket levels read and read-write already do); set allowWildcards: true on a customer policy only when a service-wide grant is meant",
+          `list the actions the grant needs (${KIND_LEVELS} already do); set allowWildcards: true on a customer policy only when a service-wide grant is meant`,
         ),
       );
     }
@@ -129,7 +147,7 @@ function wildcards(p: PolicyText): Finding[] {
           compact ? "info" : "warning",
           "wildcard-resource",
           `${p.label} ${stmtName(s, i)} allows ${s.NotResource !== undefined ? `every resource but ${asList(s.NotResource).join(", ")}` : resources.join(", ")}${compact ? " (the compact form, past IAM's quota; DenyUngrantedRoles keeps it exact)" : ""}`,
-          compact ? "nothing to fix; grant fewer roles per caller to return to explicit ARNs" : "name the resources (role ARNs, arn:aws:s3:::<bucket> and arn:aws:s3:::<bucket>/*)",
+          compact ? "nothing to fix; grant fewer roles per caller to return to explicit ARNs" : `name the resources (role ARNs, ${KIND_ARNS})`,
         ),
       );
     }

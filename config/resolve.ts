@@ -5,19 +5,8 @@
  */
 import { byCodePoint } from "./order";
 import type { ConfigIssue, Located } from "./errors";
-import type {
-  Account,
-  Bucket,
-  BucketGrant,
-  Caller,
-  CustomerPolicy,
-  ExternalAccount,
-  Holder,
-  Model,
-  Principal,
-  Role,
-  StateBackend,
-} from "./model";
+import type { Account, CustomerPolicy, ExternalAccount, Group, Holder, Model, Principal, ResourceGrant, Role, SharedResource, StateBackend } from "../config/model";
+import { KINDS, type ResourceKind, section } from "../resources";
 import { parseRef, REFERENCE_FORMS, SERVICE_PRINCIPAL } from "./references";
 import * as schema from "./schema";
 import type { PathSegment, Source } from "./source";
@@ -57,11 +46,39 @@ interface Ctx {
   at(parent: Located | undefined, key: string, name: PathSegment): Located;
 }
 
+/** The `defaults` block with the built-in defaults applied. */
+interface Defaults {
+  /** The block as written, when it validated (only then is a missing region reported per account). */
+  readonly input?: schema.DefaultsInput;
+  readonly region?: string;
+  readonly deployRole: string;
+  readonly requireMfa: boolean;
+  readonly sessionSeconds: number;
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/** Where an account's roles and resources were declared, for resolving their references once every account is known. */
+interface Pending {
+  readonly roles: Map<Mutable<Role>, { input: schema.RoleInput; path: PathSegment[] }>;
+  readonly resources: Map<Mutable<SharedResource>, { input: ResourceInput; path: PathSegment[] }>;
+  /** Owners of names that are global to a kind (S3 buckets), by kind. */
+  readonly globalOwners: Map<ResourceKind, Map<string, string>>;
+}
+
+/** What every kind's entry holds in common; a kind's own keys are its schema's. */
+interface ResourceInput {
+  readonly region?: string;
+  readonly requireMfa?: boolean;
+  readonly grants?: Readonly<Record<string, string>>;
+}
+
 /**
  * Resolves a parsed map, appending every problem to `issues`. Returns the model
  * built from the parts that validated (undefined only when the top level itself
  * is unusable), so later checks can still report on those parts; the model is
- * only valid when no issue was added.
+ * only valid when no issue was added. Section by section: defaults, organization,
+ * state, externals, then each account (groups, policies, roles, each kind's
+ * resources), then the references of roles and grants, which may point anywhere.
  */
 export function resolve(raw: unknown, source: Source, issues: ConfigIssue[]): Model | undefined {
   const ctx: Ctx = {
@@ -78,184 +95,32 @@ export function resolve(raw: unknown, source: Source, issues: ConfigIssue[]): Mo
   const top = validate(schema.TopLevel, raw, [], source, issues);
   if (!top) return undefined;
 
-  const defaultsInput = validate(schema.Defaults, top.defaults ?? {}, ["defaults"], source, issues);
-  const defaults = { ...BUILT_IN_DEFAULTS, ...(defaultsInput ?? {}) };
-  const defaultSession = sessionSeconds(defaults.maxSessionDuration, ["defaults", "maxSessionDuration"], ctx);
+  const defaults = resolveDefaults(top.defaults, ctx);
   const organization = top.organization === undefined ? undefined : validate(schema.Organization, top.organization, ["organization"], source, issues);
   const state = resolveState(top.state, ctx);
+  const externals = resolveExternals(top.external, ctx);
 
-  // Externals.
-  const externals = new Map<string, ExternalAccount>();
-  for (const [name, value] of Object.entries(top.external ?? {})) {
-    const path = ["external", name];
-    const okName = validate(schema.AccountName, name, path, source, []) !== undefined;
-    if (!okName) ctx.report(path, `invalid external name "${name}"`, "1 to 50 lowercase letters, digits and -, starting with a letter", true);
-    const ext = validate(schema.External, value, path, source, issues);
-    if (ext && okName) externals.set(name, { kind: "external", name, id: ext.id, externalId: ext.externalId, at: ctx.at(undefined, "external", name) });
-  }
-
-  // Accounts, in name order, each validated and built in one step: zod's copy of an
-  // account is garbage before the next one is read. (Validating every account first
-  // kept 10,000 copies alive until the end, and the collector copied them all.)
   const declared = new Set(Object.keys(top.accounts));
   if (declared.size === 0) ctx.report(["accounts"], "no accounts declared", "add at least one account under accounts:");
   const accounts = new Map<string, Mutable<Account>>();
   const ids = new Map<string, string>();
-  const roleInputs = new Map<Role, { input: schema.RoleInput; path: PathSegment[] }>();
-  const bucketInputs = new Map<Mutable<Bucket>, { input: schema.BucketInput; path: PathSegment[] }>();
-  const bucketOwners = new Map<string, string>();
-
+  const pending: Pending = { roles: new Map(), resources: new Map(), globalOwners: new Map() };
+  // Accounts, in name order, each validated and built in one step: zod's copy of an
+  // account is garbage before the next one is read. (Validating every account first
+  // kept 10,000 copies alive until the end, and the collector copied them all.)
   for (const name of [...declared].sort(byName)) {
-    const path = ["accounts", name];
-    if (Object.hasOwn(RESERVED_ACCOUNT_NAMES, name)) {
-      ctx.report(path, `"${name}" cannot name an account`, RESERVED_ACCOUNT_NAMES[name], true);
-    } else if (validate(schema.AccountName, name, path, source, []) === undefined) {
-      ctx.report(path, `invalid account name "${name}"`, "1 to 50 lowercase letters, digits and -, starting with a letter", true);
-    }
-    const input = validate(schema.Account, top.accounts[name], path, source, issues);
-    if (!input) continue;
-    ids.set(name, input.id);
-    let region = input.region ?? defaults.region;
-    if (region === undefined) {
-      if (defaultsInput) ctx.report(path, `account "${name}" has no region`, "set accounts." + name + ".region or defaults.region");
-      region = "us-east-1";
-    }
-    checkPartition(region, input.region ? [...path, "region"] : ["defaults", "region"], ctx);
-    const deployRole = input.deployRole ?? defaults.deployRole;
-    const account: Mutable<Account> = {
-      name,
-      id: input.id,
-      region,
-      deployRoleArn: `arn:aws:iam::${input.id}:role/${deployRole}`,
-      groups: [],
-      roles: [],
-      buckets: [],
-      policies: [],
-      at: ctx.at(undefined, "accounts", name),
-    };
+    const account = resolveAccount(name, top.accounts[name], defaults, pending, ctx);
+    if (!account) continue;
+    ids.set(name, account.id);
     accounts.set(name, account);
-
-    const seenGroups = new Map<string, number>();
-    (input.groups ?? []).forEach((g, i) => {
-      const gPath = [...path, "groups", i];
-      const prev = seenGroups.get(g.toLowerCase());
-      if (prev !== undefined) {
-        ctx.report(gPath, `group "${g}" is listed twice; first at groups[${prev}]`, "IAM group names are unique per account, ignoring case; remove one");
-        return;
-      }
-      seenGroups.set(g.toLowerCase(), i);
-      account.groups.push({ kind: "group", name: g, account, arn: `arn:aws:iam::${input.id}:group/${g}`, at: ctx.at(account.at, "groups", i) });
-    });
-
-    for (const [pName, pInput] of caseUnique(input.policies, [...path, "policies"], "policy", ctx)) {
-      const long = !Array.isArray(pInput);
-      const statements = long ? pInput.statements : pInput;
-      const allowWildcards = long ? (pInput.allowWildcards ?? false) : false;
-      const pPath = [...path, "policies", pName, ...(long ? ["statements"] : [])];
-      statements.forEach((st, i) =>
-        st.actions.forEach((action, j) => {
-          if (!allowWildcards && /^(\*|[a-z0-9-]+:\*)$/.test(action)) {
-            ctx.report(
-              [...pPath, i, "actions", j],
-              `action "${action}" grants every ${action === "*" ? "action of every service" : `${action.split(":")[0]} action`}`,
-              "name the actions it needs, or write the policy as { allowWildcards: true, statements: [...] }",
-            );
-          }
-        }),
-      );
-      account.policies.push({
-        name: pName,
-        account,
-        arn: `arn:aws:iam::${input.id}:policy/${pName}`,
-        statements,
-        allowWildcards,
-        at: ctx.at(account.at, "policies", pName),
-        statementsPath: pPath.map(String),
-      } satisfies CustomerPolicy);
-    }
-
-    for (const [rName, rInput] of caseUnique(input.roles, [...path, "roles"], "role", ctx)) {
-      const rPath = [...path, "roles", rName];
-      const seconds = rInput.maxSessionDuration === undefined ? defaultSession : sessionSeconds(rInput.maxSessionDuration, [...rPath, "maxSessionDuration"], ctx);
-      const role: Mutable<Role> = {
-        kind: "role",
-        name: rName,
-        account,
-        arn: `arn:aws:iam::${input.id}:role/${rName}`,
-        maxSessionSeconds: seconds,
-        managedPolicyArns: unique(rInput.managedPolicies, [...rPath, "managedPolicies"], "managed policy", ctx).map((m) => `arn:aws:iam::aws:policy/${m}`),
-        customerPolicies: [],
-        callers: [],
-        at: ctx.at(account.at, "roles", rName),
-      };
-      const attached = new Set(unique(rInput.policies, [...rPath, "policies"], "policy", ctx));
-      (rInput.policies ?? []).forEach((p, i) => {
-        if (!attached.delete(p)) return;
-        const policy = account.policies.find((cp) => cp.name === p);
-        if (policy) role.customerPolicies.push(policy);
-        else unknownName(ctx, [...rPath, "policies", i], "policy", p, `accounts.${name}.policies`, account.policies.map((cp) => cp.name));
-      });
-      account.roles.push(role);
-      roleInputs.set(role, { input: rInput, path: rPath });
-    }
-
-    for (const [bName, bInput] of Object.entries(input.buckets ?? {})) {
-      const bPath = [...path, "buckets", bName];
-      const owner = bucketOwners.get(bName);
-      if (owner !== undefined) {
-        ctx.report(bPath, `bucket "${bName}" is also declared in accounts.${owner}`, "S3 bucket names are global; declare each bucket once");
-        continue;
-      }
-      bucketOwners.set(bName, name);
-      const bRegion = bInput.region ?? region;
-      if (bInput.region) checkPartition(bRegion, [...bPath, "region"], ctx);
-      const bucket: Mutable<Bucket> = { name: bName, account, region: bRegion, arn: `arn:aws:s3:::${bName}`, grants: [], at: ctx.at(account.at, "buckets", bName) };
-      account.buckets.push(bucket);
-      bucketInputs.set(bucket, { input: bInput, path: bPath });
-    }
   }
 
   checkUniqueIds(declared, ids, externals, ctx);
 
-  // References: callers of roles and grantees of buckets.
+  // References: callers of roles and grantees of resources.
   const lookup = new Lookup(accounts, externals, declared, new Set(Object.keys(top.external ?? {})), ctx);
-  for (const [role, { input, path }] of roleInputs) {
-    const seen = new Map<string, number>();
-    input.assumableBy.forEach((ref, i) => {
-      const at = [...path, "assumableBy", i];
-      const prev = seen.get(ref);
-      if (prev !== undefined) {
-        ctx.report(at, `caller "${ref}" is listed twice; first at assumableBy[${prev}]`, "remove one");
-        return;
-      }
-      seen.set(ref, i);
-      const principal = lookup.principal(ref, at, { outside: true });
-      if (!principal) return;
-      if (principal === role) {
-        ctx.report(at, `role "${role.name}" is listed as its own caller`, "a role cannot assume itself; remove this entry");
-        return;
-      }
-      const requireMfa = principal.kind === "group" && (input.requireMfa ?? defaults.requireMfa);
-      (role.callers as Caller[]).push({ principal, requireMfa, ref, at: ctx.at(role.at, "assumableBy", i) });
-    });
-  }
-  for (const [bucket, { input, path }] of bucketInputs) {
-    const seen = new Map<Holder, string>();
-    for (const [ref, level] of Object.entries(input.grants ?? {})) {
-      const at = [...path, "grants", ref];
-      const grantee = lookup.principal(ref, at, { outside: false, key: true });
-      if (!grantee) continue;
-      if (grantee.kind !== "group" && grantee.kind !== "role") continue;
-      const prev = seen.get(grantee);
-      if (prev !== undefined) {
-        ctx.report(at, `"${ref}" is granted this bucket twice (also as "${prev}")`, "keep one grant with the level it needs", true);
-        continue;
-      }
-      seen.set(grantee, ref);
-      const requireMfa = grantee.kind === "group" && (input.requireMfa ?? defaults.requireMfa);
-      bucket.grants.push({ grantee, level: level, requireMfa, ref, at: ctx.at(bucket.at, "grants", ref) } satisfies BucketGrant);
-    }
-  }
+  for (const [role, { input, path }] of pending.roles) resolveCallers(role, input, path, lookup, defaults, ctx);
+  for (const [resource, { input, path }] of pending.resources) resolveGrants(resource, input, path, lookup, defaults, ctx);
 
   return freezeModel({
     file: source.file,
@@ -265,6 +130,229 @@ export function resolve(raw: unknown, source: Source, issues: ConfigIssue[]): Mo
     state: state ?? { backend: "local" },
     tags: defaults.tags ?? {},
   } satisfies Model);
+}
+
+function resolveDefaults(raw: unknown, ctx: Ctx): Defaults {
+  const input = validate(schema.Defaults, raw ?? {}, ["defaults"], ctx.source, ctx.issues);
+  const merged = { ...BUILT_IN_DEFAULTS, ...(input ?? {}) };
+  return {
+    ...(input ? { input } : {}),
+    region: merged.region,
+    deployRole: merged.deployRole,
+    requireMfa: merged.requireMfa,
+    sessionSeconds: sessionSeconds(merged.maxSessionDuration, ["defaults", "maxSessionDuration"], ctx),
+    tags: merged.tags,
+  };
+}
+
+function resolveExternals(block: Record<string, unknown> | undefined, ctx: Ctx): Map<string, ExternalAccount> {
+  const externals = new Map<string, ExternalAccount>();
+  for (const [name, value] of Object.entries(block ?? {})) {
+    const path = ["external", name];
+    const okName = validate(schema.AccountName, name, path, ctx.source, []) !== undefined;
+    if (!okName) ctx.report(path, `invalid external name "${name}"`, "1 to 50 lowercase letters, digits and -, starting with a letter", true);
+    const ext = validate(schema.External, value, path, ctx.source, ctx.issues);
+    if (ext && okName) externals.set(name, { kind: "external", name, id: ext.id, externalId: ext.externalId, at: ctx.at(undefined, "external", name) });
+  }
+  return externals;
+}
+
+/** One account: its name and shape, region and deploy role, then its groups, policies, roles and resources. */
+function resolveAccount(name: string, raw: unknown, defaults: Defaults, pending: Pending, ctx: Ctx): Mutable<Account> | undefined {
+  const path = ["accounts", name];
+  if (Object.hasOwn(RESERVED_ACCOUNT_NAMES, name)) {
+    ctx.report(path, `"${name}" cannot name an account`, RESERVED_ACCOUNT_NAMES[name], true);
+  } else if (validate(schema.AccountName, name, path, ctx.source, []) === undefined) {
+    ctx.report(path, `invalid account name "${name}"`, "1 to 50 lowercase letters, digits and -, starting with a letter", true);
+  }
+  const input = validate(schema.Account, raw, path, ctx.source, ctx.issues);
+  if (!input) return undefined;
+  let region = input.region ?? defaults.region;
+  if (region === undefined) {
+    if (defaults.input) ctx.report(path, `account "${name}" has no region`, "set accounts." + name + ".region or defaults.region");
+    region = "us-east-1";
+  }
+  checkPartition(region, input.region ? [...path, "region"] : ["defaults", "region"], ctx);
+  const deployRole = input.deployRole ?? defaults.deployRole;
+  const account = {
+    name,
+    id: input.id,
+    region,
+    deployRoleArn: `arn:aws:iam::${input.id}:role/${deployRole}`,
+    groups: [],
+    roles: [],
+    policies: [],
+    ...Object.fromEntries(KINDS.map((kind) => [kind.section, []])),
+    at: ctx.at(undefined, "accounts", name),
+  } as unknown as Mutable<Account>;
+  resolveGroups(account, input.groups, path, ctx);
+  resolvePolicies(account, input.policies, path, ctx);
+  resolveRoles(account, input.roles, path, defaults, pending, ctx);
+  for (const kind of KINDS) resolveResources(kind, account, (input as Record<string, unknown>)[kind.section] as Record<string, ResourceInput> | undefined, path, pending, ctx);
+  return account;
+}
+
+function resolveGroups(account: Mutable<Account>, groups: readonly string[] | undefined, path: readonly PathSegment[], ctx: Ctx): void {
+  const seenGroups = new Map<string, number>();
+  (groups ?? []).forEach((g, i) => {
+    const gPath = [...path, "groups", i];
+    const prev = seenGroups.get(g.toLowerCase());
+    if (prev !== undefined) {
+      ctx.report(gPath, `group "${g}" is listed twice; first at groups[${prev}]`, "IAM group names are unique per account, ignoring case; remove one");
+      return;
+    }
+    seenGroups.set(g.toLowerCase(), i);
+    (account.groups as Group[]).push({ kind: "group", name: g, account, arn: `arn:aws:iam::${account.id}:group/${g}`, at: ctx.at(account.at, "groups", i) });
+  });
+}
+
+function resolvePolicies(account: Mutable<Account>, policies: schema.AccountInput["policies"], path: readonly PathSegment[], ctx: Ctx): void {
+  for (const [pName, pInput] of caseUnique(policies, [...path, "policies"], "policy", ctx)) {
+    const long = !Array.isArray(pInput);
+    const statements = long ? pInput.statements : pInput;
+    const allowWildcards = long ? (pInput.allowWildcards ?? false) : false;
+    const pPath = [...path, "policies", pName, ...(long ? ["statements"] : [])];
+    statements.forEach((st, i) =>
+      st.actions.forEach((action, j) => {
+        if (!allowWildcards && /^(\*|[a-z0-9-]+:\*)$/.test(action)) {
+          ctx.report(
+            [...pPath, i, "actions", j],
+            `action "${action}" grants every ${action === "*" ? "action of every service" : `${action.split(":")[0]} action`}`,
+            "name the actions it needs, or write the policy as { allowWildcards: true, statements: [...] }",
+          );
+        }
+      }),
+    );
+    (account.policies as CustomerPolicy[]).push({
+      name: pName,
+      account,
+      arn: `arn:aws:iam::${account.id}:policy/${pName}`,
+      statements,
+      allowWildcards,
+      at: ctx.at(account.at, "policies", pName),
+      statementsPath: pPath.map(String),
+    } satisfies CustomerPolicy);
+  }
+}
+
+function resolveRoles(account: Mutable<Account>, roles: schema.AccountInput["roles"], path: readonly PathSegment[], defaults: Defaults, pending: Pending, ctx: Ctx): void {
+  for (const [rName, rInput] of caseUnique(roles, [...path, "roles"], "role", ctx)) {
+    const rPath = [...path, "roles", rName];
+    const seconds = rInput.maxSessionDuration === undefined ? defaults.sessionSeconds : sessionSeconds(rInput.maxSessionDuration, [...rPath, "maxSessionDuration"], ctx);
+    const role: Mutable<Role> = {
+      kind: "role",
+      name: rName,
+      account,
+      arn: `arn:aws:iam::${account.id}:role/${rName}`,
+      maxSessionSeconds: seconds,
+      managedPolicyArns: unique(rInput.managedPolicies, [...rPath, "managedPolicies"], "managed policy", ctx).map((m) => `arn:aws:iam::aws:policy/${m}`),
+      customerPolicies: [],
+      callers: [],
+      at: ctx.at(account.at, "roles", rName),
+    };
+    const attached = new Set(unique(rInput.policies, [...rPath, "policies"], "policy", ctx));
+    (rInput.policies ?? []).forEach((p, i) => {
+      if (!attached.delete(p)) return;
+      const policy = account.policies.find((cp) => cp.name === p);
+      if (policy) role.customerPolicies.push(policy);
+      else unknownName(ctx, [...rPath, "policies", i], "policy", p, `accounts.${account.name}.policies`, account.policies.map((cp) => cp.name));
+    });
+    (account.roles as Role[]).push(role);
+    pending.roles.set(role, { input: rInput, path: rPath });
+  }
+}
+
+/** One kind's section of an account: each resource with its region and ARN; its grants wait for every account. */
+function resolveResources(
+  kind: ResourceKind,
+  account: Mutable<Account>,
+  block: Record<string, ResourceInput> | undefined,
+  path: readonly PathSegment[],
+  pending: Pending,
+  ctx: Ctx,
+): void {
+  const list = section<SharedResource>(account, kind) as SharedResource[];
+  let owners = pending.globalOwners.get(kind);
+  if (!owners && kind.globalNames !== undefined) pending.globalOwners.set(kind, (owners = new Map()));
+  for (const [name, input] of Object.entries(block ?? {})) {
+    const rPath = [...path, kind.section, name];
+    const owner = owners?.get(name);
+    if (owner !== undefined) {
+      ctx.report(rPath, `${kind.noun} "${name}" is also declared in accounts.${owner}`, kind.globalNames!);
+      continue;
+    }
+    owners?.set(name, account.name);
+    const region = input.region ?? account.region;
+    if (input.region) checkPartition(region, [...rPath, "region"], ctx);
+    const resource: Mutable<SharedResource> = { kind, name, account, region, arn: kind.arn(name, account.id, region), grants: [], at: ctx.at(account.at, kind.section, name) };
+    list.push(resource);
+    pending.resources.set(resource, { input, path: rPath });
+  }
+}
+
+/** A role's `assumableBy`, once every account is known. */
+function resolveCallers(role: Mutable<Role>, input: schema.RoleInput, path: readonly PathSegment[], lookup: Lookup, defaults: Defaults, ctx: Ctx): void {
+  const seen = new Map<string, number>();
+  input.assumableBy.forEach((ref, i) => {
+    const at = [...path, "assumableBy", i];
+    const prev = seen.get(ref);
+    if (prev !== undefined) {
+      ctx.report(at, `caller "${ref}" is listed twice; first at assumableBy[${prev}]`, "remove one");
+      return;
+    }
+    seen.set(ref, i);
+    const principal = lookup.principal(ref, at, {});
+    if (!principal) return;
+    if (principal === role) {
+      ctx.report(at, `role "${role.name}" is listed as its own caller`, "a role cannot assume itself; remove this entry");
+      return;
+    }
+    const requireMfa = principal.kind === "group" && (input.requireMfa ?? defaults.requireMfa);
+    role.callers.push({ principal, requireMfa, ref, at: ctx.at(role.at, "assumableBy", i) });
+  });
+}
+
+/** A resource's `grants`, once every account is known. */
+function resolveGrants(resource: Mutable<SharedResource>, input: ResourceInput, path: readonly PathSegment[], lookup: Lookup, defaults: Defaults, ctx: Ctx): void {
+  const seen = new Map<Holder, string>();
+  for (const [ref, level] of Object.entries(input.grants ?? {})) {
+    const at = [...path, "grants", ref];
+    const grantee = lookup.principal(ref, at, { grant: resource.kind, key: true });
+    // The model's grants name holders: a kind's `grantees` list only groups and roles.
+    if (!grantee || (grantee.kind !== "group" && grantee.kind !== "role")) continue;
+    const prev = seen.get(grantee);
+    if (prev !== undefined) {
+      ctx.report(at, `"${ref}" is granted this ${resource.kind.noun} twice (also as "${prev}")`, "keep one grant with the level it needs", true);
+      continue;
+    }
+    seen.set(grantee, ref);
+    const requireMfa = grantee.kind === "group" && (input.requireMfa ?? defaults.requireMfa);
+    resource.grants.push({ grantee, level, requireMfa, ref, at: ctx.at(resource.at, "grants", ref) } satisfies ResourceGrant);
+  }
+}
+
+/** How the map writes a reference to a caller of each kind, for hints. */
+const REFERENCE_FORM: Readonly<Record<Principal["kind"], string>> = {
+  group: "<account>/<group>",
+  role: "<account>/role/<role>",
+  external: "external/<name>",
+  service: "service/<principal>",
+};
+
+/** `a`, `a or b`, `a, b or c`. */
+const orList = (words: readonly string[]): string => (words.length < 2 ? words.join("") : `${words.slice(0, -1).join(", ")} or ${words[words.length - 1]}`);
+
+/** True when a grant of the kind may not name a caller of this kind (undefined kind: `assumableBy`, which takes every caller). */
+const refuses = (grant: ResourceKind | undefined, caller: Principal["kind"]): grant is ResourceKind =>
+  grant !== undefined && !(grant.grantees as readonly string[]).includes(caller);
+
+/** The reference forms a grant of the kind may name. */
+const grantForms = (kind: ResourceKind): string => orList(kind.grantees.map((k) => REFERENCE_FORM[k]));
+
+interface LookupOptions {
+  readonly grant?: ResourceKind;
+  /** The reference is a mapping key (grants): report it at the key. */
+  readonly key?: boolean;
 }
 
 /** Finds the entity a reference names, or reports why it can't. */
@@ -281,25 +369,27 @@ class Lookup {
   /** References already resolved: the same few (`identity/admins`) recur in every account of a large map. */
   private readonly found = new Map<string, Principal>();
 
-  principal(ref: string, path: readonly PathSegment[], opts: { outside: boolean; key?: boolean }): Principal | undefined {
+  /** `grant`: the kind of the resource a grant names the caller on (it limits the callers); undefined in `assumableBy`. */
+  principal(ref: string, path: readonly PathSegment[], opts: LookupOptions): Principal | undefined {
     const known = this.found.get(ref);
-    // A bucket grant may not name an external or service caller: find() says so.
-    if (known && (opts.outside || known.kind === "group" || known.kind === "role")) return known;
+    // A grant may not name a caller its kind refuses: find() says so.
+    if (known && !refuses(opts.grant, known.kind)) return known;
     const principal = this.find(ref, path, opts);
     if (principal) this.found.set(ref, principal);
     return principal;
   }
 
-  private find(ref: string, path: readonly PathSegment[], opts: { outside: boolean; key?: boolean }): Principal | undefined {
+  private find(ref: string, path: readonly PathSegment[], opts: LookupOptions): Principal | undefined {
     const report = (message: string, hint: string) => this.ctx.report(path, message, hint, opts.key);
+    const grant = opts.grant;
     const parsed = parseRef(ref);
     if (!parsed) {
       const outsideAccount = /^arn:|^\d{12}$/.test(ref) ? "; an account outside the map goes under external: with an externalId, then external/<name>" : "";
-      report(`invalid reference "${ref}"`, `write ${opts.outside ? REFERENCE_FORMS : "<account>/<group> or <account>/role/<role>"}${outsideAccount}`);
+      report(`invalid reference "${ref}"`, `write ${grant ? grantForms(grant) : REFERENCE_FORMS}${outsideAccount}`);
       return undefined;
     }
-    if ((parsed.kind === "external" || parsed.kind === "service") && !opts.outside) {
-      report(`"${ref}" cannot be granted a bucket`, "bucket grants name <account>/<group> or <account>/role/<role>; give outside callers a role instead");
+    if (refuses(grant, parsed.kind)) {
+      report(`"${ref}" cannot be granted a ${grant.noun}`, `${grant.noun} grants name ${grantForms(grant)}; ${grant.refusal}`);
       return undefined;
     }
     if (parsed.kind === "external") {
@@ -319,7 +409,7 @@ class Lookup {
     if (!account) {
       if (!this.declaredAccounts.has(parsed.account)) {
         const names = [...this.declaredAccounts].sort();
-        const outside = opts.outside ? "; an account outside the map goes under external: with an externalId" : "";
+        const outside = grant ? "" : "; an account outside the map goes under external: with an externalId";
         report(`unknown account "${parsed.account}" in "${ref}"`, `${suggestion(parsed.account, names)}accounts: ${names.join(", ")}${outside}`);
       }
       return undefined;
@@ -469,15 +559,18 @@ function freezeModel(model: Model): Model {
       freeze(role.customerPolicies);
       freeze(role);
     }
-    for (const bucket of account.buckets) {
-      bucket.grants.forEach(freeze);
-      freeze(bucket.grants);
-      freeze(bucket);
+    for (const kind of KINDS) {
+      const resources = section<SharedResource>(account, kind);
+      for (const resource of resources) {
+        resource.grants.forEach(freeze);
+        freeze(resource.grants);
+        freeze(resource);
+      }
+      freeze(resources);
     }
     freeze(account.groups);
     freeze(account.policies);
     freeze(account.roles);
-    freeze(account.buckets);
     freeze(account);
   }
   model.externals.forEach(freeze);

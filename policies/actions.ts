@@ -1,20 +1,13 @@
 /**
- * Action lists, apart from the logic that uses them. Bucket access levels map to
- * these; no level includes a bucket-level change (policy, ACL, versioning,
- * lifecycle, encryption, deletion).
+ * Action lists, apart from the logic that uses them. Each resource kind keeps its
+ * levels' lists in its own module (resources/); this file holds the program's own
+ * assume-role action and the list of every action the program writes.
  */
-import type { AccessLevel } from "../config/model";
+import { grantedActions, KINDS } from "../resources";
 
-/** Object actions, applied to `arn:aws:s3:::<bucket>/*`. */
-export const S3_OBJECT_ACTIONS: Readonly<Record<AccessLevel, readonly string[]>> = {
-  read: ["s3:GetObject", "s3:GetObjectVersion"],
-  "read-write": ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
-};
-
-/** Bucket actions, applied to `arn:aws:s3:::<bucket>`; the same for every level. */
-export const S3_BUCKET_ACTIONS: readonly string[] = ["s3:ListBucket", "s3:GetBucketLocation"];
+export { S3_BUCKET_ACTIONS, S3_OBJECT_ACTIONS } from "../resources/bucket";
 
 export const ASSUME_ROLE = "sts:AssumeRole";
 
 /** Every action this program writes on its own (customer policies add the user's). */
-export const BUILT_IN_ACTIONS: readonly string[] = [...new Set([...S3_OBJECT_ACTIONS["read-write"], ...S3_BUCKET_ACTIONS, ASSUME_ROLE])];
+export const BUILT_IN_ACTIONS: readonly string[] = [...new Set([...KINDS.flatMap(grantedActions), ASSUME_ROLE])];

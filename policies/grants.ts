@@ -1,18 +1,19 @@
 /**
  * One function per kind of grant, each writing both halves from one declaration:
- * the resource half (trust policy or bucket policy statement, in the resource's
+ * the resource half (trust policy or resource policy statement, in the resource's
  * account) and the identity half (statement on the caller's group or role, in the
- * caller's account). No other code writes trust or bucket-policy statements.
+ * caller's account). No other code writes trust or resource-policy statements
+ * (a kind adds only the fixed statements its policies start with).
  */
-import type { Bucket, BucketGrant, Caller, Holder, Role } from "../config/model";
-import { ASSUME_ROLE, S3_BUCKET_ACTIONS, S3_OBJECT_ACTIONS } from "./actions";
+import type { Caller, Holder, ResourceGrant, Role, SharedResource } from "../config/model";
+import { ASSUME_ROLE } from "./actions";
 import { type ConditionBlock, sid, type Statement } from "./document";
 
 /** Both halves of one grant. */
 export interface GrantHalves {
   /** For the caller's inline policy; absent when the caller is outside the map (external account, service). */
   readonly identity?: { readonly holder: Holder; readonly statements: readonly Statement[] };
-  /** For the resource's policy; empty for a bucket whose grantee is in the bucket's own account. */
+  /** For the resource's policy; empty for a resource whose grantee is in the resource's own account. */
   readonly resource: readonly Statement[];
 }
 
@@ -91,25 +92,26 @@ export function assumeRoleGrant(role: Role, caller: Caller): GrantHalves {
 }
 
 /**
- * `buckets.<bucket>.grants: {<grantee>: <level>}` → the grantee's S3 statements and,
- * when the grantee is in another account, the matching bucket-policy statements.
- * A same-account grantee needs only the identity half
- * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-policy-language-overview.html).
+ * `<section>.<resource>.grants: {<grantee>: <level>}`, for every kind → the
+ * grantee's statements (one per ARN form of the kind) and, when the grantee is in
+ * another account, the matching resource-policy statements. A same-account
+ * grantee needs only the identity half
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-policy-language-overview.html). The
+ * rules for principals, MFA, `aws:PrincipalArn` and the organization live here
+ * once; a kind brings only its forms (actions per level, ARNs, Sids).
  */
-export function bucketGrant(bucket: Bucket, grant: BucketGrant, organizationId?: string): GrantHalves {
+export function resourceGrant(resource: SharedResource, grant: ResourceGrant, organizationId?: string): GrantHalves {
   const g = grant.grantee;
   const mfa = grant.requireMfa ? MFA_PRESENT : undefined;
-  const level = sid(grant.level);
-  const objects = { Action: [...S3_OBJECT_ACTIONS[grant.level]], Resource: `${bucket.arn}/*` };
-  const listing = { Action: [...S3_BUCKET_ACTIONS], Resource: bucket.arn };
+  const forms = resource.kind.forms.flatMap((f) => {
+    const actions = f.actions[grant.level] ?? [];
+    return actions.length === 0 ? [] : [{ form: f, body: { Action: [...actions], Resource: f.arn(resource.arn) } }];
+  });
   const identity: GrantHalves["identity"] = {
     holder: g,
-    statements: [
-      withCondition({ Sid: `${level}Objects${mfaSuffix(grant.requireMfa)}`, Effect: "Allow", ...objects }, mfa),
-      withCondition({ Sid: `ListBuckets${mfaSuffix(grant.requireMfa)}`, Effect: "Allow", ...listing }, mfa),
-    ],
+    statements: forms.map(({ form, body }) => withCondition({ Sid: `${form.identitySid(grant.level)}${mfaSuffix(grant.requireMfa)}`, Effect: "Allow", ...body }, mfa)),
   };
-  if (g.account === bucket.account) return { identity, resource: [] };
+  if (g.account === resource.account) return { identity, resource: [] };
 
   const who = g.kind === "group" ? `People${mfaSuffix(grant.requireMfa)}` : sid("Role", g.account.name, g.name);
   const condition = conditions(
@@ -119,21 +121,6 @@ export function bucketGrant(bucket: Bucket, grant: BucketGrant, organizationId?:
   const principal = { AWS: accountRoot(g.account.id) };
   return {
     identity,
-    resource: [
-      withCondition({ Sid: `${level}Objects${who}`, Effect: "Allow", Principal: principal, ...objects }, condition),
-      withCondition({ Sid: `ListBucket${who}`, Effect: "Allow", Principal: principal, ...listing }, condition),
-    ],
-  };
-}
-
-/** Every bucket refuses plain-HTTP requests. https://repost.aws/knowledge-center/s3-bucket-policy-for-config-rule */
-export function denyInsecureTransport(bucket: Bucket): Statement {
-  return {
-    Sid: "DenyInsecureTransport",
-    Effect: "Deny",
-    Principal: "*",
-    Action: "s3:*",
-    Resource: [bucket.arn, `${bucket.arn}/*`],
-    Condition: { Bool: { "aws:SecureTransport": "false" } },
+    resource: forms.map(({ form, body }) => withCondition({ Sid: `${form.resourceSid(grant.level)}${who}`, Effect: "Allow", Principal: principal, ...body }, condition)),
   };
 }

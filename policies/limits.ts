@@ -5,7 +5,7 @@
 import { ConfigError, type ConfigIssue, type Located } from "../config/errors";
 import type { Model } from "../config/model";
 import { policySize, type PolicyDocument } from "./document";
-import { type AccountPlan, planAccounts } from "./plan";
+import { type AccountPlan, planAccounts, resourcePlans } from "./plan";
 import { LIMITS } from "./quotas";
 
 export { LIMITS };
@@ -37,8 +37,8 @@ export function measure(plans: readonly AccountPlan[]): Measured[] {
     for (const { policy, document } of plan.policies) {
       add(`managed policy ${a}/${policy.name}`, policy.at, document, LIMITS.managedPolicy, "split it into several policies");
     }
-    for (const { bucket, policy } of plan.buckets) {
-      add(`bucket policy of ${bucket.name}`, bucket.at, policy, LIMITS.bucketPolicy, "grant fewer callers on this bucket");
+    for (const { kind, resource, policy } of resourcePlans(plan)) {
+      add(`${kind.policyName} of ${resource.name}`, resource.at, policy, kind.quota.characters, kind.quotaHint);
     }
   }
   return out;
@@ -59,10 +59,22 @@ export function checkPolicySizes(plans: readonly AccountPlan[], file: string): C
     }));
 }
 
+/** Issues for every resource policy with more statements than its kind allows (where AWS limits them). */
+export function checkStatementCounts(plans: readonly AccountPlan[], file: string): ConfigIssue[] {
+  return plans.flatMap((plan) =>
+    resourcePlans(plan).flatMap(({ kind, resource, policy }) => {
+      const limit = kind.quota.statements;
+      if (limit === undefined || policy.Statement.length <= limit) return [];
+      const { line, column, path } = resource.at;
+      return [{ file, line, column, path, message: `${kind.policyName} of ${resource.name} has ${policy.Statement.length} statements, over AWS's limit of ${limit}`, hint: kind.quotaHint }];
+    }),
+  );
+}
+
 /** Plans every account and refuses (ConfigError) when any document is over its quota. */
 export function planWithinLimits(model: Model): AccountPlan[] {
   const plans = planAccounts(model);
-  const tooBig = checkPolicySizes(plans, model.file);
+  const tooBig = [...checkPolicySizes(plans, model.file), ...checkStatementCounts(plans, model.file)];
   if (tooBig.length > 0) throw new ConfigError(tooBig);
   return plans;
 }

@@ -4,16 +4,17 @@
  * without synthesis.
  */
 import { byCodePoint } from "../config/order";
-import type { Account, Bucket, CustomerPolicy, Group, Holder, Model, Role } from "../config/model";
+import type { Account, CustomerPolicy, Group, Holder, Model, Role, SharedResource } from "../config/model";
+import { type Kind, KINDS, type ResourceKind, section } from "../resources";
 import { compactAssumeRoles } from "./compact";
 import { policyDocument, policySize, type PolicyDocument, type Statement } from "./document";
 import { LIMITS } from "./quotas";
-import { assumeRoleGrant, bucketGrant, denyInsecureTransport, type GrantHalves } from "./grants";
+import { assumeRoleGrant, resourceGrant, type GrantHalves } from "./grants";
 
 export interface RolePlan {
   readonly role: Role;
   readonly trustPolicy: PolicyDocument;
-  /** Everything the map grants the role as a caller (assume-role and bucket access); undefined when nothing. */
+  /** Everything the map grants the role as a caller (assume-role and resource access); undefined when nothing. */
   readonly inlinePolicy?: PolicyDocument;
 }
 
@@ -22,23 +23,35 @@ export interface GroupPlan {
   readonly inlinePolicy?: PolicyDocument;
 }
 
-export interface BucketPlan {
-  readonly bucket: Bucket;
+/** A shareable resource and its resource policy. */
+export interface ResourcePlan {
+  readonly kind: ResourceKind;
+  readonly resource: SharedResource;
   readonly policy: PolicyDocument;
 }
+
+/** A plan entry of one kind: the resource is also under the kind's id (`bucket`), as the stacks and tests read it. */
+export type ResourcePlanOf<K extends Kind> = ResourcePlan & { readonly [P in K["id"]]: SharedResource };
+
+/** One list of entries per kind, under its section name (`buckets`). */
+export type ResourcePlans = { readonly [K in Kind as K["section"]]: readonly ResourcePlanOf<K>[] };
 
 export interface CustomerPolicyPlan {
   readonly policy: CustomerPolicy;
   readonly document: PolicyDocument;
 }
 
-/** What one account's stack holds. */
-export interface AccountPlan {
+/** What one account's stack holds: its IAM entities and, per kind, its shareable resources. */
+export type AccountPlan = {
   readonly account: Account;
   readonly policies: readonly CustomerPolicyPlan[];
   readonly roles: readonly RolePlan[];
   readonly groups: readonly GroupPlan[];
-  readonly buckets: readonly BucketPlan[];
+} & ResourcePlans;
+
+/** Every resource entry of a plan, kind by kind in registry order. */
+export function resourcePlans(plan: AccountPlan): ResourcePlan[] {
+  return KINDS.flatMap((kind) => section<ResourcePlan>(plan, kind));
 }
 
 const byName = <T extends { name: string }>(a: T, b: T) => byCodePoint(a.name, b.name);
@@ -54,15 +67,15 @@ export type CompactMode = "past-quota" | "never" | "always";
 /** Builds every account's plan. Pure: the same model always gives the same plans. */
 export function planAccounts(model: Model, compact: CompactMode = "past-quota"): AccountPlan[] {
   const trust = new Map<Role, Statement[]>();
-  const bucketPolicy = new Map<Bucket, Statement[]>();
+  const resourcePolicy = new Map<SharedResource, Statement[]>();
   const identity = new Map<Holder, Statement[]>();
   const push = <K>(map: Map<K, Statement[]>, key: K, statements: readonly Statement[]) => {
     const list = map.get(key) ?? [];
     list.push(...statements);
     map.set(key, list);
   };
-  const record = (halves: GrantHalves, resource: Map<Role, Statement[]> | Map<Bucket, Statement[]>, key: Role | Bucket) => {
-    push(resource as Map<Role | Bucket, Statement[]>, key, halves.resource);
+  const record = (halves: GrantHalves, resource: Map<Role, Statement[]> | Map<SharedResource, Statement[]>, key: Role | SharedResource) => {
+    push(resource as Map<Role | SharedResource, Statement[]>, key, halves.resource);
     if (halves.identity) push(identity, halves.identity.holder, halves.identity.statements);
   };
 
@@ -72,9 +85,11 @@ export function planAccounts(model: Model, compact: CompactMode = "past-quota"):
       trust.set(role, []);
       for (const caller of [...role.callers].sort(byRef)) record(assumeRoleGrant(role, caller), trust, role);
     }
-    for (const bucket of [...account.buckets].sort(byName)) {
-      bucketPolicy.set(bucket, [denyInsecureTransport(bucket)]);
-      for (const grant of [...bucket.grants].sort(byRef)) record(bucketGrant(bucket, grant, model.organizationId), bucketPolicy, bucket);
+    for (const kind of KINDS) {
+      for (const resource of [...section<SharedResource>(account, kind)].sort(byName)) {
+        resourcePolicy.set(resource, [...kind.baseStatements(resource)]);
+        for (const grant of [...resource.grants].sort(byRef)) record(resourceGrant(resource, grant, model.organizationId), resourcePolicy, resource);
+      }
     }
   }
 
@@ -100,7 +115,16 @@ export function planAccounts(model: Model, compact: CompactMode = "past-quota"):
     if (compact === "never" || (compact === "past-quota" && policySize(explicit) <= limit)) return explicit;
     return policyDocument(compactAssumeRoles(explicit.Statement, holder.account.id, (name) => rolesByName().get(name) ?? []));
   };
-  return model.accounts.map((account) => ({
+  const resources = (account: Account) =>
+    Object.fromEntries(
+      KINDS.map((kind) => [
+        kind.section,
+        [...section<SharedResource>(account, kind)]
+          .sort(byName)
+          .map((resource) => ({ kind, resource, [kind.id]: resource, policy: policyDocument(resourcePolicy.get(resource) ?? []) })),
+      ]),
+    ) as unknown as ResourcePlans;
+  return model.accounts.map((account): AccountPlan => ({
     account,
     policies: [...account.policies].sort(byName).map((policy) => ({
       policy,
@@ -113,6 +137,6 @@ export function planAccounts(model: Model, compact: CompactMode = "past-quota"):
       inlinePolicy: inline(role),
     })),
     groups: [...account.groups].sort(byName).map((group) => ({ group, inlinePolicy: inline(group) })),
-    buckets: [...account.buckets].sort(byName).map((bucket) => ({ bucket, policy: policyDocument(bucketPolicy.get(bucket) ?? []) })),
+    ...resources(account),
   }));
 }

@@ -1,6 +1,6 @@
 /**
- * IAM and S3 policy size quotas, in characters not counting whitespace (bucket
- * policy: bytes; our JSON is ASCII).
+ * IAM policy size quotas, in characters not counting whitespace. Each resource
+ * kind states its resource policy's quota in its own module (resources/).
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html#reference_iam-quotas-entity-length
  */
 export const LIMITS = {
@@ -8,5 +8,4 @@ export const LIMITS = {
   roleInline: 10240,
   groupInline: 5120,
   managedPolicy: 6144,
-  bucketPolicy: 20480,
 } as const;

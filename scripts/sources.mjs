@@ -14,7 +14,7 @@ export function newestSource() {
     if (st.isDirectory()) for (const name of readdirSync(path)) visit(join(path, name));
     else if ((path.endsWith(".ts") || path.endsWith("build.mjs")) && st.mtimeMs > newest) newest = st.mtimeMs;
   };
-  for (const p of ["main.ts", "app.ts", "config", "policies", "stacks", "access", "tools", "scripts/build.mjs"]) if (existsSync(join(ROOT, p))) visit(join(ROOT, p));
+  for (const p of ["main.ts", "app.ts", "config", "policies", "resources", "stacks", "access", "tools", "scripts/build.mjs"]) if (existsSync(join(ROOT, p))) visit(join(ROOT, p));
   return newest;
 }
 

@@ -9,18 +9,14 @@ import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
-import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
-import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
-import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
-import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
-import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
-import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { LocalBackend, S3Backend, TerraformElement, TerraformOutput, TerraformResource, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import type { Account, StateBackend } from "../config/model";
 import { toJson as policyJson, type PolicyDocument } from "../policies/document";
 import { tfLiteral, tfLiterals } from "./literal";
-import type { AccountPlan, BucketPlan, RolePlan } from "../policies/plan";
+import { type AccountPlan, resourcePlans, type RolePlan } from "../policies/plan";
+import { KINDS } from "../resources";
+import { BUILDERS, type BuildContext } from "../resources/stacks";
 import { switchRoleUrl, tfName } from "./names";
 
 /** Name of the one inline policy the program manages on each group and role. */
@@ -50,14 +46,14 @@ const toJson = (doc: PolicyDocument): string => tfLiteral(policyJson(doc));
  */
 function localProviderSettings(endpoint: string) {
   return {
-    endpoints: [{ iam: endpoint, s3: endpoint, sts: endpoint }],
+    endpoints: [{ iam: endpoint, ...Object.fromEntries(KINDS.map((k) => [k.access.service, endpoint])), sts: endpoint }],
     s3UsePathStyle: true,
     skipMetadataApiCheck: "true",
     ...(endpoint.startsWith("https:") ? { insecure: true } : {}),
   };
 }
 
-/** Everything one account holds: providers, backend, customer policies, roles, groups, buckets, outputs. */
+/** Everything one account holds: providers, backend, customer policies, roles, groups, each kind's resources, outputs. */
 export class AccountStack extends TerraformStack {
   private readonly providers = new Map<string, AwsProvider>();
   private readonly account: Account;
@@ -69,7 +65,8 @@ export class AccountStack extends TerraformStack {
     this.account = account;
     this.backend(state);
     this.provider(account.region, tags, props.localEndpoint);
-    for (const b of plan.buckets) this.provider(b.bucket.region, tags, props.localEndpoint);
+    const resources = resourcePlans(plan);
+    for (const r of resources) this.provider(r.resource.region, tags, props.localEndpoint);
 
     const customerPolicies = new Map(
       plan.policies.map(({ policy, document }) => [
@@ -87,7 +84,10 @@ export class AccountStack extends TerraformStack {
         );
       }
     }
-    for (const bucketPlan of plan.buckets) this.bucket(bucketPlan);
+    for (const entry of resources) {
+      const ctx: BuildContext = { scope: this, provider: this.providers.get(entry.resource.region)!, named: (e, ...names) => this.named(e, ...names), json: toJson };
+      BUILDERS[entry.kind.id as keyof typeof BUILDERS](ctx, entry);
+    }
 
     new TerraformOutput(this, "roles", {
       description: "Each role's ARN and console switch-role link, by role name",
@@ -187,42 +187,6 @@ export class AccountStack extends TerraformStack {
         role.name,
       );
     }
-  }
-
-  private bucket({ bucket, policy }: BucketPlan): void {
-    const provider = this.providers.get(bucket.region)!;
-    const name = tfName(bucket.name);
-    const b = this.named(new S3Bucket(this, `bucket_${name}`, { provider, bucket: bucket.name }), bucket.name);
-    this.named(
-      new S3BucketPublicAccessBlock(this, `public-access-block_${name}`, {
-        provider,
-        bucket: b.id,
-        blockPublicAcls: true,
-        blockPublicPolicy: true,
-        ignorePublicAcls: true,
-        restrictPublicBuckets: true,
-      }),
-      bucket.name,
-    );
-    this.named(
-      new S3BucketOwnershipControls(this, `ownership_${name}`, { provider, bucket: b.id, rule: { objectOwnership: "BucketOwnerEnforced" } }),
-      bucket.name,
-    );
-    this.named(
-      new S3BucketServerSideEncryptionConfigurationA(this, `encryption_${name}`, {
-        provider,
-        bucket: b.id,
-        rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
-      }),
-      bucket.name,
-    );
-    // Other accounts may be granted PutObject and DeleteObject; versioning keeps
-    // what they overwrite or delete recoverable (no level grants DeleteObjectVersion).
-    this.named(
-      new S3BucketVersioningA(this, `versioning_${name}`, { provider, bucket: b.id, versioningConfiguration: { status: "Enabled" } }),
-      bucket.name,
-    );
-    this.named(new S3BucketPolicy(this, `bucket-policy_${name}`, { provider, bucket: b.id, policy: toJson(policy) }), bucket.name);
   }
 
   /** Gives an element its readable Terraform address: `aws_iam_role.UpdateProdApp`, not a hashed construct path. */

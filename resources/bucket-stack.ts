@@ -1,0 +1,42 @@
+/**
+ * A bucket's stack resources: the bucket, its public access block (all four on),
+ * ownership `BucketOwnerEnforced`, default encryption (SSE-S3), versioning, and
+ * the bucket policy from the plan.
+ */
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
+import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
+import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
+import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
+import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
+import { tfName } from "../stacks/names";
+import type { ResourceBuilder } from "./stacks";
+
+export const buildBucket: ResourceBuilder = ({ scope, provider, named, json }, { resource: bucket, policy }) => {
+  const name = tfName(bucket.name);
+  const b = named(new S3Bucket(scope, `bucket_${name}`, { provider, bucket: bucket.name }), bucket.name);
+  named(
+    new S3BucketPublicAccessBlock(scope, `public-access-block_${name}`, {
+      provider,
+      bucket: b.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    }),
+    bucket.name,
+  );
+  named(new S3BucketOwnershipControls(scope, `ownership_${name}`, { provider, bucket: b.id, rule: { objectOwnership: "BucketOwnerEnforced" } }), bucket.name);
+  named(
+    new S3BucketServerSideEncryptionConfigurationA(scope, `encryption_${name}`, {
+      provider,
+      bucket: b.id,
+      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+    }),
+    bucket.name,
+  );
+  // Other accounts may be granted PutObject and DeleteObject; versioning keeps
+  // what they overwrite or delete recoverable (no level grants DeleteObjectVersion).
+  named(new S3BucketVersioningA(scope, `versioning_${name}`, { provider, bucket: b.id, versioningConfiguration: { status: "Enabled" } }), bucket.name);
+  named(new S3BucketPolicy(scope, `bucket-policy_${name}`, { provider, bucket: b.id, policy: json(policy) }), bucket.name);
+};
