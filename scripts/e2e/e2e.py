@@ -12,6 +12,13 @@ Phases (each timed):
                 staging tester reads the prod bucket; a denied action is attempted
                 to see whether the emulator enforces IAM.
   5. destroy    destroy every stack; nothing is left in any account.
+  then the independent phases of scripts/e2e/phase_*.py, in name order: each
+  module has NAME and run(e2e, endpoint, env), deploys a map of its own through the helpers
+  here (e2e is this module), checks it, and destroys it.
+
+For work on one of them: E2E_ONLY=<name>[,<name>] runs only those independent
+phases (not 1 to 5); E2E_WORK=<dir> puts the run's files there instead of
+.cache/e2e/run, so that two runs do not share a folder.
 
 Run through scripts/e2e/run.sh (npm run e2e), which installs moto and boto3 and sets
 up Terraform. The emulator is stopped however this script ends.
@@ -43,7 +50,7 @@ urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
 ROOT = Path(__file__).resolve().parents[2]
 # The tests' own copy of the example map: config/accounts.yaml is the user's map, whatever it holds.
 EXAMPLE_MAP = ROOT / "test" / "fixtures" / "example" / "accounts.yaml"
-WORK = ROOT / ".cache" / "e2e" / "run"
+WORK = Path(os.environ.get("E2E_WORK") or ROOT / ".cache" / "e2e" / "run").resolve()
 OUT = WORK / "cdktf.out"
 VENV_BIN = Path(sys.executable).parent
 PARALLEL = 2
@@ -383,7 +390,24 @@ def act_as_users(endpoint: str, users: Users, profiles: configparser.ConfigParse
 # --------------------------------------------------------------------------- main
 
 
+def independent_phases() -> list:
+    """The phase_*.py modules beside this file, in name order; E2E_ONLY narrows them."""
+    import importlib.util
+    only = {n for n in os.environ.get("E2E_ONLY", "").split(",") if n}
+    found = []
+    for path in sorted(Path(__file__).parent.glob("phase_*.py")):
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        found.append(module)
+    unknown = only - {m.NAME for m in found}
+    if unknown:
+        raise SystemExit(f"e2e: E2E_ONLY names no phase: {', '.join(sorted(unknown))} (phases: {', '.join(m.NAME for m in found) or 'none'})")
+    return [m for m in found if not only or m.NAME in only]
+
+
 def main() -> int:
+    extra = independent_phases()
     shutil.rmtree(WORK, ignore_errors=True)
     WORK.mkdir(parents=True)
     started = time.monotonic()
@@ -403,6 +427,8 @@ def main() -> int:
     try:
         env = tf_env(moto.endpoint)
         users = Users(moto.endpoint)
+        if os.environ.get("E2E_ONLY"):
+            return run_independent(extra, findings, moto.endpoint, env)
         with phase("deploy"):
             stacks = synth(EXAMPLE_MAP, moto.endpoint)
             check(stacks == ["dev", "prod", "staging"], f"one stack per account: {stacks}")
@@ -430,6 +456,8 @@ def main() -> int:
         with phase("destroy"):
             destroy_all(stacks, env)
             check_empty(moto.endpoint, {expected_in(s)["account"]: expected_in(s)["deploy_role"] for s in stacks})
+        if run_independent(extra, findings, moto.endpoint, env) != 0:
+            return 1
     except Failure as f:
         log(f"FAIL {f}")
         return 1
@@ -440,6 +468,15 @@ def main() -> int:
         log("wall time: " + ", ".join(f"{name} {secs:.0f}s" for name, secs in timings))
         (WORK / "timings.json").write_text(json.dumps({"phases": dict(timings), **findings}, indent=2) + "\n")
     log("all phases passed")
+    return 0
+
+
+def run_independent(modules: list, findings: dict[str, str], endpoint: str, env: dict[str, str]) -> int:
+    """Each independent phase in turn; what one records goes into the run's timings.json."""
+    me = sys.modules[__name__]
+    for module in modules:
+        with phase(module.NAME):
+            findings.update(module.run(me, endpoint, env) or {})
     return 0
 
 
