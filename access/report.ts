@@ -253,8 +253,10 @@ export function trustGraphs(pairs: readonly GraphPair[]): string[] {
   const byTarget = [...groupBy(pairs, (p) => p.targetAccount)].map(([acct, list]) => ({ acct, list, callers: new Set(list.map((p) => p.reach.caller)).size }));
   byTarget.sort((x, y) => y.callers - x.callers || byText(x.acct, y.acct));
   const shown = byTarget.slice(0, GRAPH_ACCOUNT_LIMIT);
+  const sections = ["roles", ...KINDS.map((k) => k.section)];
+  const reachable = `${sections.slice(0, -1).join(", ")} and ${sections[sections.length - 1]}`;
   const out = [
-    `${pairs.length} caller → target pairs are too many for one graph: one graph per target account shows who can reach its roles and ${KINDS.map((k) => k.section).join(" and ")}, ` +
+    `${pairs.length} caller → target pairs are too many for one graph: one graph per target account shows who can reach its ${reachable}, ` +
       `${shown.length === byTarget.length ? `all ${byTarget.length} accounts` : `the ${shown.length} accounts with the most callers of ${byTarget.length}`}, ` +
       `at most ${GRAPH_EDGE_LIMIT} pairs each. Every pair is in the table above and in report.json (\`pairs\`).`,
     "",

@@ -6,6 +6,8 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
  */
 import { z } from "zod";
+import { queueNameProblem } from "../resources/queue";
+import { topicNameProblem } from "../resources/topic";
 
 const show = (v: unknown): string => (typeof v === "string" ? JSON.stringify(v) : String(v));
 
@@ -101,6 +103,27 @@ export const Bucket = z.strictObject({
   grants: z.record(Reference, z.enum(["read", "read-write"])).optional(),
 });
 
+/** A resource's name by its kind's rule (`nameProblem`): one message for every kind. */
+const kindName = (noun: string, problem: (name: string) => string | undefined) =>
+  z.string().superRefine((name, ctx) => {
+    const p = problem(name);
+    if (p) ctx.addIssue({ code: "custom", message: `invalid ${noun} name ${show(name)} (${p})`, input: name });
+  });
+
+/** The keys every shared resource entry takes but `grants`; its levels are the kind's own. */
+const sharedEntry = <L extends readonly [string, ...string[]]>(levels: L) =>
+  z.strictObject({
+    region: Region.optional(),
+    /** Overrides `defaults.requireMfa` for this resource's group grants. */
+    requireMfa: z.boolean().optional(),
+    grants: z.record(Reference, z.enum(levels)).optional(),
+  });
+
+export const QueueName = kindName("queue", queueNameProblem);
+export const Queue = sharedEntry(["send", "consume", "send-consume"]);
+export const TopicName = kindName("topic", topicNameProblem);
+export const Topic = sharedEntry(["publish", "subscribe"]);
+
 /** An ARN (IAM policy variables such as ${aws:username} allowed) or "*"; no whitespace. */
 export const ResourceArn = pattern(/^(\*|arn:[a-z*-]+:[^:\s]*:[^:\s]*:[^:\s]*:\S+)$/, "resource", 'an ARN such as arn:aws:s3:::bucket/*, or "*"');
 
@@ -124,6 +147,8 @@ export const Account = z.strictObject({
   policies: z.record(PolicyName, CustomerPolicy).optional(),
   roles: z.record(RoleName, Role).optional(),
   buckets: z.record(BucketName, Bucket).optional(),
+  queues: z.record(QueueName, Queue).optional(),
+  topics: z.record(TopicName, Topic).optional(),
 });
 
 /** The top level; sections are validated one by one so one bad section doesn't hide problems in another. */

@@ -59,14 +59,39 @@ export function checkPolicySizes(plans: readonly AccountPlan[], file: string): C
     }));
 }
 
-/** Issues for every resource policy with more statements than its kind allows (where AWS limits them). */
+/** The principals a policy names, counted as SQS counts them: each entry of each statement's `Principal`. */
+function principalCount(doc: PolicyDocument): number {
+  return doc.Statement.reduce((n, s) => {
+    const p = s.Principal;
+    if (p === undefined) return n;
+    if (p === "*") return n + 1;
+    return n + Object.values(p).reduce((m: number, v) => m + (v === undefined ? 0 : typeof v === "string" ? 1 : v.length), 0);
+  }, 0);
+}
+
+/** The conditions a policy holds: each key under each operator of each statement. */
+function conditionCount(doc: PolicyDocument): number {
+  return doc.Statement.reduce((n, s) => n + Object.values(s.Condition ?? {}).reduce((m, kv) => m + Object.keys(kv).length, 0), 0);
+}
+
+/**
+ * Issues for every resource policy over its kind's counted limits, where AWS has
+ * them (SQS: statements, principals, conditions, actions per statement).
+ */
 export function checkStatementCounts(plans: readonly AccountPlan[], file: string): ConfigIssue[] {
   return plans.flatMap((plan) =>
     resourcePlans(plan).flatMap(({ kind, resource, policy }) => {
-      const limit = kind.quota.statements;
-      if (limit === undefined || policy.Statement.length <= limit) return [];
       const { line, column, path } = resource.at;
-      return [{ file, line, column, path, message: `${kind.policyName} of ${resource.name} has ${policy.Statement.length} statements, over AWS's limit of ${limit}`, hint: kind.quotaHint }];
+      const quota = kind.quota;
+      const over = (what: string, count: number, limit: number | undefined): ConfigIssue[] =>
+        limit === undefined || count <= limit ? [] : [{ file, line, column, path, message: `${kind.policyName} of ${resource.name} has ${count} ${what}, over AWS's limit of ${limit}`, hint: kind.quotaHint }];
+      const actions = Math.max(0, ...policy.Statement.map((s) => [s.Action].flat().length));
+      return [
+        ...over("statements", policy.Statement.length, quota.statements),
+        ...over("principals", principalCount(policy), quota.principals),
+        ...over("conditions", conditionCount(policy), quota.conditions),
+        ...over("actions in one statement", actions, quota.actionsPerStatement),
+      ];
     }),
   );
 }

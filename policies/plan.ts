@@ -121,7 +121,11 @@ export function planAccounts(model: Model, compact: CompactMode = "past-quota"):
         kind.section,
         [...section<SharedResource>(account, kind)]
           .sort(byName)
-          .map((resource) => ({ kind, resource, [kind.id]: resource, policy: policyDocument(resourcePolicy.get(resource) ?? []) })),
+          .map((resource) => {
+            const statements = resourcePolicy.get(resource) ?? [];
+            const merge = (kind as ResourceKind).mergeStatements;
+            return { kind, resource, [kind.id]: resource, policy: policyDocument(merge ? merge(statements) : statements) };
+          }),
       ]),
     ) as unknown as ResourcePlans;
   return model.accounts.map((account): AccountPlan => ({

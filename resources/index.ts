@@ -5,6 +5,8 @@
  */
 import { byCodePoint } from "../config/order";
 import { bucketKind } from "./bucket";
+import { queueKind } from "./queue";
+import { topicKind } from "./topic";
 import type { ResourceKind } from "./kind";
 
 export type { ArnForm, KindAccess, KindProbe, ResourceKind } from "./kind";
@@ -16,7 +18,7 @@ function frozen<T extends object>(value: T): T {
 }
 
 /** Every kind, in the order their sections, statements, providers and report lines are written. */
-export const KINDS = frozen([bucketKind] as const);
+export const KINDS = frozen([bucketKind, queueKind, topicKind] as const);
 
 /** One kind of the registry, with its literal section and id. */
 export type Kind = (typeof KINDS)[number];

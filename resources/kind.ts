@@ -85,10 +85,25 @@ export interface ResourceKind<S extends string = string, I extends string = stri
   readonly forms: readonly ArnForm[];
   /** The ARN of a resource. */
   readonly arn: (name: string, accountId: string, region: string) => string;
-  /** The resource policy's quota (characters not counting whitespace) and, where AWS has one, its statement limit. */
-  readonly quota: { readonly characters: number; readonly statements?: number };
+  /**
+   * The resource policy's quota (characters not counting whitespace) and, where AWS
+   * has them, its limits on statements, principals, condition keys and actions per statement (SQS).
+   */
+  readonly quota: {
+    readonly characters: number;
+    readonly statements?: number;
+    readonly principals?: number;
+    readonly conditions?: number;
+    readonly actionsPerStatement?: number;
+  };
   /** Hint when the resource policy is over its quota. */
   readonly quotaHint: string;
+  /**
+   * Merges the resource policy's statements before the document is assembled, where
+   * the kind's quota needs fewer statements (SQS: role grantees of one level in one
+   * statement, policies/merge.ts); absent, the statements stay one per grantee.
+   */
+  readonly mergeStatements?: (statements: readonly Statement[]) => Statement[];
   /** Statements every resource policy of the kind starts with (S3: the TLS-only deny). */
   readonly baseStatements: (resource: SharedResource) => readonly Statement[];
   /** Which callers may be granted it (of the map's holders); others are refused with `refusal`. */

@@ -10,6 +10,8 @@ import type { Construct } from "constructs";
 import type { PolicyDocument } from "../policies/document";
 import type { ResourcePlan } from "../policies/plan";
 import { buildBucket } from "./bucket-stack";
+import { buildQueue } from "./queue-stack";
+import { buildTopic } from "./topic-stack";
 import type { KindId } from "./index";
 
 /** What a builder is given: the stack, the provider of the resource's region, and the stack's helpers. */
@@ -27,4 +29,6 @@ export type ResourceBuilder = (ctx: BuildContext, entry: ResourcePlan) => void;
 
 export const BUILDERS: Readonly<Record<KindId, ResourceBuilder>> = {
   bucket: buildBucket,
+  queue: buildQueue,
+  topic: buildTopic,
 };

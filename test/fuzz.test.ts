@@ -32,7 +32,7 @@ const weird = fc.oneof(
   fc.constantFrom(
     "*", '"', "/", ":", "${x}", "%{y}", "__proto__", "constructor", "prototype", "\n", "a\nb", "Zoë", "🙂", "s3:*", "*:*", "",
     "dev/developers", "prod/role/StageRole", "staging/testers", "external/acme-monitoring", "service/ec2.amazonaws.com",
-    "111111111111", "011111111111", "1h", "13h", "read", "read-write", "admin", "x".repeat(300), "arn:aws:iam::999999999999:root",
+    "111111111111", "011111111111", "1h", "13h", "read", "read-write", "admin", "send", "consume", "send-consume", "publish", "subscribe", "queues", "topics", "q.fifo", "a".repeat(81), "x".repeat(300), "arn:aws:iam::999999999999:root",
   ),
   fc.string({ maxLength: 20 }),
   fc.string({ unit: "grapheme", maxLength: 12 }),
@@ -185,6 +185,17 @@ test(`${Math.round(RUNS * TEXT_SHARE)} maps with damaged text: a complete, secur
   await fc.assert(
     fc.asyncProperty(fc.array(textOp, { minLength: 1, maxLength: 3 }), async (ops) => {
       await check(damage(example, ops));
+    }),
+    { numRuns: Math.round(RUNS * TEXT_SHARE) },
+  );
+}, 300_000);
+
+// The same property on a map that declares queues and topics, so their keys, levels and names are mutated too.
+const messaging = parse(readFileSync("test/fixtures/good/kinds-messaging.yaml", "utf8")) as Json;
+test(`${Math.round(RUNS * TEXT_SHARE)} mutated maps with queues and topics: a complete, secure synth or a located error`, async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 4 }), async (ops) => {
+      await check(stringify(mutate(structuredClone(messaging), ops)));
     }),
     { numRuns: Math.round(RUNS * TEXT_SHARE) },
   );

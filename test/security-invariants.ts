@@ -5,6 +5,8 @@
 import type { Model } from "../config/model";
 import { S3_BUCKET_ACTIONS, S3_OBJECT_ACTIONS } from "../policies/actions";
 import type { PolicyDocument, Statement } from "../policies/document";
+import { SQS_ACTIONS } from "../resources/queue";
+import { SNS_ACTIONS } from "../resources/topic";
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
 type Stack = { resource?: Resources };
@@ -24,6 +26,8 @@ export function securityViolations(stacks: Record<string, Stack>, model: Model):
     const policies: [string, PolicyDocument][] = [
       ...Object.entries(r.aws_iam_role ?? {}).map(([n, x]) => [`aws_iam_role.${n}`, parse(x.assume_role_policy)] as [string, PolicyDocument]),
       ...Object.entries(r.aws_s3_bucket_policy ?? {}).map(([n, x]) => [`aws_s3_bucket_policy.${n}`, parse(x.policy)] as [string, PolicyDocument]),
+      ...Object.entries(r.aws_sqs_queue_policy ?? {}).map(([n, x]) => [`aws_sqs_queue_policy.${n}`, parse(x.policy)] as [string, PolicyDocument]),
+      ...Object.entries(r.aws_sns_topic_policy ?? {}).map(([n, x]) => [`aws_sns_topic_policy.${n}`, parse(x.policy)] as [string, PolicyDocument]),
     ];
     for (const [addr, doc] of policies) {
       for (const s of doc.Statement) {
@@ -71,6 +75,35 @@ export function securityViolations(stacks: Record<string, Stack>, model: Model):
         const others = principals(s).filter((p) => p !== `arn:aws:iam::${account.id}:root`);
         const bad = [s.Action].flat().filter((a) => !GRANTABLE.has(a as string));
         if (others.length > 0 && bad.length > 0) out.push(`${stackName} ${b.bucket}: ${bad.join(", ")} granted to another account`);
+      }
+    }
+    out.push(...messagingViolations(stackName, r));
+  }
+  return out;
+}
+
+/** Queues and topics: encrypted queues, a policy on each with a TLS-only deny, and no change granted to anybody. */
+function messagingViolations(stackName: string, r: Resources): string[] {
+  const out: string[] = [];
+  const kinds = [
+    { type: "aws_sqs_queue", policy: "aws_sqs_queue_policy", link: "queue_url", attr: "url", grantable: new Set(Object.values(SQS_ACTIONS).flat()) },
+    { type: "aws_sns_topic", policy: "aws_sns_topic_policy", link: "arn", attr: "arn", grantable: new Set(Object.values(SNS_ACTIONS).flat()) },
+  ];
+  for (const k of kinds) {
+    for (const [name, q] of Object.entries(r[k.type] ?? {})) {
+      if (k.type === "aws_sqs_queue" && q.sqs_managed_sse_enabled !== true) out.push(`${stackName} ${k.type}.${name}: not encrypted`);
+      const p = Object.values(r[k.policy] ?? {}).find((x) => x[k.link] === `\${${k.type}.${name}.${k.attr}}`);
+      if (!p) {
+        out.push(`${stackName} ${k.type}.${name}: no resource policy`);
+        continue;
+      }
+      const doc = parse(p.policy);
+      if (!doc.Statement.some((s) => s.Effect === "Deny" && s.Principal === "*" && JSON.stringify(s.Condition) === JSON.stringify({ Bool: { "aws:SecureTransport": "false" } }))) {
+        out.push(`${stackName} ${k.type}.${name}: no TLS-only deny`);
+      }
+      for (const s of doc.Statement.filter((st) => st.Effect === "Allow")) {
+        const bad = [s.Action].flat().filter((a) => !k.grantable.has(a as string));
+        if (bad.length > 0) out.push(`${stackName} ${k.type}.${name}: ${bad.join(", ")} granted`);
       }
     }
   }

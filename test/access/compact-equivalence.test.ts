@@ -5,7 +5,7 @@
  * stacks written entirely with explicit lists, request for request, and both pass
  * the gate.
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { App } from "cdktf";
@@ -34,6 +34,17 @@ test("30 generated accounts: compact and explicit identity halves allow exactly 
   expect(JSON.stringify(explicit.inventory.stacks.find((s) => s.name === "identity")!.groups.map((g) => g.inline.map((p) => p.document)))).not.toContain("arn:aws:iam::*:role/");
 
   expect(compact.access.length).toBeGreaterThan(100);
+  expect(compact.access).toEqual(explicit.access);
+  expect(explicit.verdict.differences).toEqual([]);
+  expect(compact.verdict.differences).toEqual([]);
+}, 60_000);
+
+test("queues and topics: compact and explicit identity halves allow exactly the same requests", async () => {
+  const file = "test/fixtures/good/kinds-messaging.yaml";
+  const { model } = await loadAccountMapText(readFileSync(file, "utf8"), file);
+  const explicit = await analyze(model, write(model, "never"));
+  const compact = await analyze(model, write(model, "always"));
+  expect(explicit.access.filter((a) => /\/(queue|topic)\//.test(a.target)).length).toBeGreaterThan(5);
   expect(compact.access).toEqual(explicit.access);
   expect(explicit.verdict.differences).toEqual([]);
   expect(compact.verdict.differences).toEqual([]);

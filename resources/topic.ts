@@ -1,0 +1,96 @@
+/**
+ * SNS topics (`accounts.<name>.topics`): the levels and their actions, the topic
+ * ARN, the topic policy's quota (30 KB), the TLS-only deny, SNS's naming rule and
+ * what the access report probes. No level changes the topic, its attributes or
+ * its policy, or deletes it.
+ *
+ * Topics carry no server-side encryption: AWS's managed key `alias/aws/sns`
+ * admits only its own account, so a publisher in another account could not
+ * publish to a topic encrypted with it, and a customer managed key would need
+ * a key policy and a kms statement on each publisher (see the README).
+ * https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
+ */
+import type { SharedResource } from "../config/model";
+import { sid, type Statement } from "../policies/document";
+import { mergeRoleStatements } from "../policies/merge";
+import type { ResourceKind } from "./kind";
+
+/** Topic actions per level, applied to the topic's ARN. */
+export const SNS_ACTIONS: Readonly<Record<string, readonly string[]>> = {
+  publish: ["sns:Publish", "sns:GetTopicAttributes"],
+  subscribe: ["sns:Subscribe", "sns:GetTopicAttributes"],
+};
+
+/** Changes to a topic itself: no access level grants any of them. */
+export const TOPIC_CHANGES: readonly string[] = [
+  "sns:AddPermission",
+  "sns:DeleteTopic",
+  "sns:PutDataProtectionPolicy",
+  "sns:RemovePermission",
+  "sns:SetTopicAttributes",
+  "sns:TagResource",
+  "sns:UntagResource",
+];
+
+/** SNS's rule: 1 to 256 letters, digits, - and _, the `.fifo` suffix (a FIFO topic) counted in the 256. */
+export function topicNameProblem(name: string): string | undefined {
+  const base = name.endsWith(".fifo") ? name.slice(0, -".fifo".length) : name;
+  if (name.length > 256 || base.length < 1) return "1 to 256 characters, a .fifo suffix included";
+  if (!/^[A-Za-z0-9_-]+$/.test(base)) return "only letters, digits, - and _, with an optional .fifo suffix for a FIFO topic";
+  return undefined;
+}
+
+/** A topic whose name ends in `.fifo` is a FIFO topic. */
+export const isFifoTopic = (name: string): boolean => name.endsWith(".fifo");
+
+/**
+ * Every topic refuses plain-HTTP requests for the actions any level grants (a
+ * topic policy takes SNS's topic actions, not `sns:*`).
+ * https://docs.aws.amazon.com/sns/latest/dg/sns-security-best-practices.html#enforce-encryption-data-in-transit
+ */
+export function denyInsecureTopicTransport(topic: SharedResource): Statement {
+  return {
+    Sid: "DenyInsecureTransport",
+    Effect: "Deny",
+    Principal: "*",
+    Action: ["sns:GetTopicAttributes", "sns:Publish", "sns:Subscribe"],
+    Resource: topic.arn,
+    Condition: { Bool: { "aws:SecureTransport": "false" } },
+  };
+}
+
+export const topicKind = {
+  section: "topics",
+  id: "topic",
+  noun: "topic",
+  policyName: "topic policy",
+  policyPhrase: "the topic's policy",
+  nameProblem: topicNameProblem,
+  levels: ["publish", "subscribe"],
+  forms: [{ arn: (arn) => arn, actions: SNS_ACTIONS, identitySid: (level) => `${sid(level)}Topics`, resourceSid: (level) => sid(level) }],
+  arn: (name, accountId, region) => `arn:aws:sns:${region}:${accountId}:${name}`,
+  // https://docs.aws.amazon.com/general/latest/gr/sns.html (topic policy, 30 KB)
+  quota: { characters: 30720 },
+  quotaHint: "grant fewer callers on this topic",
+  mergeStatements: mergeRoleStatements,
+  baseStatements: (topic) => [denyInsecureTopicTransport(topic)],
+  grantees: ["group", "role"],
+  refusal: "give outside callers a role instead",
+  access: {
+    resourceType: "aws_sns_topic",
+    nameAttribute: "name",
+    policy: { type: "aws_sns_topic_policy", link: "arn", attribute: "policy" },
+    service: "sns",
+    changes: TOPIC_CHANGES,
+    probeArn: (arn, types) => (types.includes("topic") ? arn : undefined),
+    tlsOnly: true,
+    probes: {
+      otherLevel: { id: "topic-other-level", title: "A topic grantee using another level's actions (a publish grantee subscribing, a subscribe grantee publishing)" },
+      change: { id: "topic-change", title: "Any caller changing a topic (attributes, policy, permissions, tags, data protection) or deleting it" },
+      plainHttp: { id: "topic-plain-http", title: "Any request to a topic without TLS (aws:SecureTransport false)" },
+    },
+    levelsNote: "`publish` and `subscribe` are the topic levels of the map",
+    wildcardResource: /^arn:aws[a-z-]*:sns:[^:]*:[^:]*:[^:]*[*?]/,
+    arnExample: "arn:aws:sns:<region>:<account>:<topic>",
+  },
+} as const satisfies ResourceKind<"topics", "topic">;
