@@ -49,7 +49,9 @@ export function candidatesOf(callers: readonly CallerSpec[], targets: readonly T
     const byRoot = new Set<CallerSpec>();
     const direct = new Set<CallerSpec>();
     let everyone = false;
-    for (const s of statementsOf(t.policy?.document)) {
+    // The target's policy and, for requests on a resource's own key, the key's policy: either may name the caller.
+    const documents = [t.policy, ...new Set(t.actions.map((ta) => ta.keyPolicy))].filter((p) => p !== undefined);
+    for (const s of documents.flatMap((p) => statementsOf(p.document))) {
       if (s.Effect !== "Allow") continue;
       const p = principalsOf(s);
       if (p.wildcard || s.NotPrincipal !== undefined || p.aws.some(hasWildcard)) everyone = true;

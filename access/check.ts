@@ -6,7 +6,8 @@
  */
 import type { Model } from "../config/model";
 import type { Candidates } from "./candidates";
-import { grantedActions, kindById, KINDS, levelActions } from "../resources";
+import { grantedActions, type KindAccess, kindById, KINDS, levelActions, type ResourceKind } from "../resources";
+import { KEY_CHANGES } from "../resources/kms";
 import { bestDecision, bestScenarios, isEvaluated, requestFor, WRONG_EXTERNAL_ID, type Scenario } from "./effective";
 import type { Decision, Evaluator } from "./evaluator";
 import { roleId } from "./ids";
@@ -36,10 +37,10 @@ export interface GateInput {
 export const PROBE_TITLES: Readonly<Record<ProbeKind, string>> = Object.fromEntries([
   ["unknown-account", "A caller from an account the map doesn't name (its own policies allowing everything, with MFA and every external id the stacks hold)"],
   ["ungranted-group", "A group of a granted account that was not granted"],
-  ...KINDS.flatMap((k) => [k.access.probes.otherLevel, k.access.probes.change].map((p) => [p.id, p.title])),
+  ...KINDS.flatMap((k) => [(k.access.probes as KindAccess["probes"]).otherLevel, k.access.probes.change].flatMap((p) => (p ? [[p.id, p.title]] : []))),
   ["no-mfa", "A grant that requires MFA, without MFA (aws:MultiFactorAuthPresent false, then absent)"],
   ["external-id", "An external caller without, then with a wrong, external id"],
-  ...KINDS.flatMap((k): string[][] => ("plainHttp" in k.access.probes ? [[k.access.probes.plainHttp.id, k.access.probes.plainHttp.title]] : [])),
+  ...KINDS.flatMap((k): string[][] => { const p = (k.access.probes as KindAccess["probes"]).plainHttp; return p ? [[p.id, p.title]] : []; }),
 ]);
 
 const PROBE_ORDER = Object.keys(PROBE_TITLES) as ProbeKind[];
@@ -140,7 +141,7 @@ async function intentDifferences(input: GateInput): Promise<Difference[]> {
       const reason =
         probes.length === 0
           ? `${action} is not an action ${t.id} is probed with`
-          : explainDenial((await bestDecision(evaluator, c, t, probes[0], model.organizationId)).decision, c, t);
+          : explainDenial((await bestDecision(evaluator, c, t, probes[0], model.organizationId)).decision, c, t, probes[0]);
       reasons.set(reason, [...(reasons.get(reason) ?? []), action]);
     }
     for (const [reason, actions] of reasons) {
@@ -183,7 +184,7 @@ function undeclaredDifferences({ access, intents, callers, targets }: GateInput)
 }
 
 /** Why a request was denied, naming the half that refused it. */
-export function explainDenial(d: Decision, c: CallerSpec, t: TargetSpec): string {
+export function explainDenial(d: Decision, c: CallerSpec, t: TargetSpec, ta?: TargetAction): string {
   if (d.result === "Error") return `the evaluator cannot evaluate it: ${d.error}`;
   if (d.result === "ExplicitlyDenied") return `explicitly denied by ${d.deniedBy.join(", ")}`;
   const parts: string[] = [];
@@ -192,7 +193,9 @@ export function explainDenial(d: Decision, c: CallerSpec, t: TargetSpec): string
   }
   const crossOrRole = t.kind === "role" || (t.accountId !== undefined && t.accountId !== c.accountId);
   if (t.kind !== "resource" && (crossOrRole || d.identity === "Allowed") && d.resource !== "Allowed" && d.resource !== "AllowedForAccount") {
-    parts.push(t.policy ? `the resource's half (${placeOf(t.policy)}) does not allow it` : `${t.address ?? t.id} has no resource policy`);
+    // A request on the resource's own key is decided by the key's policy (the third document).
+    const policy = ta?.keyPolicy ?? t.policy;
+    parts.push(policy ? `the resource's half (${placeOf(policy)}) does not allow it` : `${t.address ?? t.id} has no resource policy`);
   }
   return parts.length > 0 ? parts.join("; ") : "denied";
 }
@@ -248,9 +251,11 @@ export function probeRuns({ callers, targets, intents, candidates }: Pick<GateIn
     const level = kind?.levels.find((l) => i.what === grantWhat(l));
     const c = callerById.get(i.caller);
     if (!c || !t || !kind || level === undefined) continue;
-    const own = levelActions(kind, level);
-    const others = grantedActions(kind).filter((a) => !own.includes(a));
-    for (const ta of t.actions.filter((x) => others.includes(x.action))) for (const s of best(c)) add(kind.access.probes.otherLevel.id, c, t, ta, s, describe(s));
+    const own = [...levelActions(kind, level), ...((kind as ResourceKind).key?.actions[level] ?? [])];
+    const keyed = t.actions.some((x) => x.keyPolicy !== undefined);
+    const others = [...grantedActions(kind), ...(keyed ? kind.levels.flatMap((l) => (kind as ResourceKind).key?.actions[l] ?? []) : [])].filter((a) => !own.includes(a));
+    const probe = (kind.access.probes as KindAccess["probes"]).otherLevel;
+    if (probe) for (const ta of t.actions.filter((x) => others.includes(x.action))) for (const s of best(c)) add(probe.id, c, t, ta, s, describe(s));
   }
 
   // Anybody changing a resource (what no level grants), and every request over plain HTTP where the kind refuses it.
@@ -262,8 +267,10 @@ export function probeRuns({ callers, targets, intents, candidates }: Pick<GateIn
     const plainHttp = "plainHttp" in probes ? probes.plainHttp : undefined;
     for (const c of [...(candidates.get(t.id) ?? []), ...outsiders]) {
       if (!isEvaluated(c, t)) continue;
-      for (const ta of t.actions.filter((x) => changes.includes(x.action))) for (const s of best(c)) add(probes.change.id, c, t, ta, s, describe(s));
-      if (plainHttp) for (const ta of t.actions) for (const s of best(c)) add(plainHttp.id, c, t, ta, { ...s, tls: "false" }, describe({ ...s, tls: "false" }));
+      // A resource's own key is probed with every key change (resources/kms.ts) as well.
+      for (const ta of t.actions.filter((x) => changes.includes(x.action) || (x.keyPolicy !== undefined && KEY_CHANGES.includes(x.action)))) for (const s of best(c)) add(probes.change.id, c, t, ta, s, describe(s));
+      // KMS endpoints take only TLS: requests on a resource's own key are not probed over plain HTTP.
+      if (plainHttp) for (const ta of t.actions.filter((x) => x.keyPolicy === undefined)) for (const s of best(c)) add(plainHttp.id, c, t, ta, { ...s, tls: "false" }, describe({ ...s, tls: "false" }));
     }
   }
 

@@ -60,8 +60,8 @@ export function requestFor(c: CallerSpec, t: TargetSpec, ta: TargetAction, s: Sc
     // Outside resources: the caller's own account, so that only its own half decides.
     resourceAccount: t.accountId ?? c.accountId ?? "000000000000",
     identity: c.identityOutside ? "outside" : c.identity,
-    ...(t.policy ? { resourcePolicy: t.policy } : {}),
-    context: contextFor(c, ta.action, s, organizationId),
+    ...(ta.keyPolicy ? { resourcePolicy: ta.keyPolicy } : t.policy ? { resourcePolicy: t.policy } : {}),
+    context: { ...ta.context, ...contextFor(c, ta.action, s, organizationId) },
   };
 }
 
@@ -86,13 +86,14 @@ const denied = (d: Decision): boolean => d.result !== "Allowed";
 
 const keysOf = new WeakMap<PolicyText, string>();
 /** True when a policy of the request names the condition key: only then can leaving it out change the decision. */
-function mentions(c: CallerSpec, t: TargetSpec, key: string): boolean {
+function mentions(c: CallerSpec, t: TargetSpec, ta: TargetAction, key: string): boolean {
   const text = (p: PolicyText) => {
     let k = keysOf.get(p);
     if (k === undefined) keysOf.set(p, (k = JSON.stringify(p.document).toLowerCase()));
     return k;
   };
-  const policies = [...(t.policy ? [t.policy] : []), ...(c.identityOutside ? [] : c.identity)];
+  const resource = ta.keyPolicy ?? t.policy;
+  const policies = [...(resource ? [resource] : []), ...(c.identityOutside ? [] : c.identity)];
   return policies.some((p) => text(p).includes(key.toLowerCase()));
 }
 
@@ -105,11 +106,11 @@ async function conditionsOf(evaluator: Evaluator, c: CallerSpec, t: TargetSpec, 
       ? best.externalId
       : undefined;
   // Only the stacks' resources of a TLS-only kind: an outside resource's policy is not in the stacks, so its TLS rule is unknown.
-  const tls = kindById(t.kind)?.access.tlsOnly ? denied(await run({ ...best, tls: "false" })) : undefined;
+  const tls = !ta.keyPolicy && kindById(t.kind)?.access.tlsOnly ? denied(await run({ ...best, tls: "false" })) : undefined;
   // Narrowings the caller cannot choose to present, but that a change to a policy can drop: asked so that the diff can tell.
-  const principalArn = c.principalArn && mentions(c, t, "aws:PrincipalArn") && denied(await run({ ...best, principalArn: false })) ? c.principalArn : undefined;
+  const principalArn = c.principalArn && mentions(c, t, ta, "aws:PrincipalArn") && denied(await run({ ...best, principalArn: false })) ? c.principalArn : undefined;
   const inOrg =
-    organizationId !== undefined && c.inOrganization && mentions(c, t, "aws:PrincipalOrgID") && denied(await run({ ...best, organizationId: false })) ? organizationId : undefined;
+    organizationId !== undefined && c.inOrganization && mentions(c, t, ta, "aws:PrincipalOrgID") && denied(await run({ ...best, organizationId: false })) ? organizationId : undefined;
   return {
     mfa,
     ...(externalId !== undefined ? { externalId } : {}),

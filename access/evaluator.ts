@@ -22,7 +22,7 @@ export interface SimRequest {
   /** `outside`: the caller's policies are not in the stacks; assume they allow everything. */
   readonly identity: readonly PolicyText[] | "outside";
   readonly resourcePolicy?: PolicyText;
-  readonly context: Readonly<Record<string, string>>;
+  readonly context: Readonly<Record<string, string | readonly string[]>>;
 }
 
 /** The evaluator's answer, with enough detail to say which half refused. */
@@ -92,8 +92,8 @@ function prepare(req: SimRequest): Prepared {
     action: req.action,
     resource: req.resource,
     principal: req.principal,
-    ...(req.context["aws:PrincipalAccount"] ? { callerAccount: req.context["aws:PrincipalAccount"] } : {}),
-    ...(req.context["aws:PrincipalArn"] ? { principalArn: req.context["aws:PrincipalArn"] } : {}),
+    ...(typeof req.context["aws:PrincipalAccount"] === "string" ? { callerAccount: req.context["aws:PrincipalAccount"] } : {}),
+    ...(typeof req.context["aws:PrincipalArn"] === "string" ? { principalArn: req.context["aws:PrincipalArn"] } : {}),
   };
   const identity =
     req.identity === "outside"
@@ -170,7 +170,7 @@ async function simulate({ req, identity, resource }: Prepared): Promise<Decision
       principal: req.principal,
       action: req.action,
       resource: { resource: req.resource, accountId: req.resourceAccount },
-      contextVariables: { ...req.context },
+      contextVariables: Object.fromEntries(Object.entries(req.context).map(([k, v]) => [k, typeof v === "string" ? v : [...v]])),
     },
     identityPolicies: identity.map((p) => ({ name: p.name, policy: p.policy })),
     serviceControlPolicies: [],

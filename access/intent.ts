@@ -59,7 +59,8 @@ export function intendedAccess(model: Model): Intent[] {
       out.push({
         caller: callerId(grant.grantee),
         target: resourceTargetId(resource),
-        actions: levelActions(resource.kind, grant.level),
+        // With a key of its own, the level's actions on that key too (the third document decides them).
+        actions: sortedUnique([...levelActions(resource.kind, grant.level), ...(resource.ownKey ? (resource.kind.key?.actions[grant.level] ?? []) : [])]),
         mfa: grant.requireMfa,
         declaredAt: where(model.file, grant.at),
         what: grantWhat(grant.level),

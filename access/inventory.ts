@@ -136,12 +136,31 @@ export function readStack(name: string, json: Record<string, unknown>, problems:
     };
   });
 
+  // The key a resource names (`${aws_kms_key.x.arn}`): at `path` of the resource itself, or of a resource of `type` linked to it.
+  const keyOf = (ref: NonNullable<ResourceKind["key"]>["ref"], resourceType: string, tfKey: string, r: Record<string, unknown>, resourceName: string): ResourceEntity["key"] => {
+    const holder = ref.type === undefined ? r : of(ref.type).find(([, x]) => refersTo(x[ref.link ?? ""], resourceType, tfKey))?.[1];
+    let v: unknown = holder;
+    for (const step of ref.path) v = Array.isArray(v) && typeof step === "number" ? v[step] : v && typeof v === "object" ? (v as Record<string, unknown>)[String(step)] : undefined;
+    const m = typeof v === "string" ? /^\$\{aws_kms_key\.([^.}]+)\.(arn|key_id|id)\}$/.exec(v) : null;
+    const keyResource = m ? resources.aws_kms_key?.[m[1]] : undefined;
+    if (!m || !keyResource) return undefined;
+    const keyAddress = `aws_kms_key.${m[1]}`;
+    const policy = doc(keyAddress, `key policy of ${resourceName}`, keyResource.policy);
+    return { address: keyAddress, ...(policy ? { policy } : {}) };
+  };
   // Each kind's resources, found by its resource type, and the policy that refers to each (or that each holds).
   const regions = providerRegions(json);
   const resourcesOf = (kind: ResourceKind): ResourceEntity[] => {
     const { resourceType, nameAttribute, policy: where } = kind.access;
+    const nameFrom = kind.access.nameFrom;
+    // A name on another resource that refers to this one (a key's alias), else the resource's own attribute.
+    const givenName = (key: string, r: Record<string, unknown>): string => {
+      const named = nameFrom && of(nameFrom.type).find(([, n]) => refersTo(n[nameFrom.link], resourceType, key));
+      const v = named ? named[1][nameFrom!.attribute] : undefined;
+      return typeof v === "string" ? (v.startsWith(nameFrom!.strip) ? v.slice(nameFrom!.strip.length) : v) : String(r[nameAttribute] ?? key);
+    };
     return of(resourceType).map(([key, r]) => {
-      const resourceName = String(r[nameAttribute] ?? key);
+      const resourceName = givenName(key, r);
       const address = `${resourceType}.${key}`;
       const label = `${kind.policyName} of ${resourceName}`;
       let policy: PolicyText | undefined;
@@ -153,11 +172,27 @@ export function readStack(name: string, json: Record<string, unknown>, problems:
         policy = policies[0] ? doc(`${where.type}.${policies[0][0]}`, label, policies[0][1][where.attribute]) : undefined;
       }
       const region = regions.get(String(r.provider ?? "")) ?? "";
-      return { kind: kind.id as KindId, stack: name, accountId: account, name: resourceName, arn: kind.arn(resourceName, account, region), address, ...(policy ? { policy } : {}) };
+      const ownKey = kind.key ? keyOf(kind.key.ref, resourceType, key, r, resourceName) : undefined;
+      return {
+        kind: kind.id as KindId,
+        stack: name,
+        accountId: account,
+        name: resourceName,
+        arn: kind.arn(resourceName, account, region),
+        address,
+        ...(policy ? { policy } : {}),
+        region,
+        ...(ownKey ? { key: ownKey } : {}),
+      };
     });
   };
 
   return { name, accountId: account, groups, roles, policies, ...Object.fromEntries(KINDS.map((kind) => [kind.section, resourcesOf(kind)])) };
+}
+
+/** True when a Terraform reference (`${aws_kms_key.x.key_id}`) points at the resource `type.key`. */
+function refersTo(ref: unknown, type: string, key: string): boolean {
+  return typeof ref === "string" && ref.startsWith(`\${${type}.${key}.`);
 }
 
 /** Every resource of a stack, kind by kind in the registry's order. */

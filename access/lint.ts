@@ -9,6 +9,7 @@ import { actionProblem } from "../config/actions";
 import { LIMITS } from "../policies/limits";
 import { arnAccount, asList, byText, conditionValues, hasCondition, hasWildcard, principalsOf, rootAccount, sortedUnique, statementsOf } from "./policy-json";
 import { KINDS, section } from "../resources";
+import { KEY_POLICY_CHARACTERS } from "../resources/kms";
 import { groupId, roleId } from "./ids";
 import { identityPolicies, stackResourcePolicies } from "./principals";
 import type { Access, Finding, Inventory, PolicyText, ResourceEntity, StatementJson } from "./types";
@@ -48,7 +49,10 @@ export async function lintStacks({ inventory, access }: LintInput): Promise<Find
     }
     for (const p of stack.policies) out.push(...size(p, LIMITS.managedPolicy, "managed policy", "split it into several policies"));
     for (const kind of KINDS) {
-      for (const e of section<ResourceEntity>(stack, kind)) if (e.policy) out.push(...size(e.policy, kind.quota.characters, kind.policyName, kind.quotaHint));
+      for (const e of section<ResourceEntity>(stack, kind)) {
+        if (e.policy) out.push(...size(e.policy, kind.quota.characters, kind.policyName, kind.quotaHint));
+        if (e.key?.policy) out.push(...size(e.key.policy, KEY_POLICY_CHARACTERS, "key policy", `grant fewer callers in other accounts on this ${kind.noun}`));
+      }
     }
 
     for (const g of stack.groups) {

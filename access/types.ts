@@ -83,6 +83,10 @@ export interface ResourceEntity {
   readonly arn: string;
   readonly address: string;
   readonly policy?: PolicyText;
+  /** Its region, from its provider. */
+  readonly region?: string;
+  /** The customer managed key of its own (a kind's `key`): the key's address and policy. */
+  readonly key?: { readonly address: string; readonly policy?: PolicyText };
 }
 
 /** Everything one synthesized stack holds that grants or gates access. */
@@ -143,6 +147,15 @@ export interface CallerSpec {
 export interface TargetAction {
   readonly action: string;
   readonly resource: string;
+  /**
+   * The resource's own key's policy, when the request is one on that key (kms:Decrypt
+   * of a KMS-encrypted bucket's objects): the document evaluated instead of the
+   * target's policy, the third one beside the identity half and the resource policy.
+   * KMS endpoints take only TLS, so such requests are not probed over plain HTTP.
+   */
+  readonly keyPolicy?: PolicyText;
+  /** Request context the service sets for this request (kms:ViaService, kms:ResourceAliases, an encryption context). */
+  readonly context?: Readonly<Record<string, string | readonly string[]>>;
 }
 
 /** Something a caller may reach: a role to assume, a bucket, or a resource outside the stacks. */

@@ -95,6 +95,8 @@ export interface SharedResource {
   readonly account: Account;
   readonly region: string;
   readonly arn: string;
+  /** Encrypted with a customer managed key of its own (its kind's `key`: a bucket with `encryption: kms`, every secret). */
+  readonly ownKey: boolean;
   readonly grants: readonly ResourceGrant[];
   readonly at: Located;
 }

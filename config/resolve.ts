@@ -284,7 +284,7 @@ function resolveResources(
     owners?.set(name, account.name);
     const region = input.region ?? account.region;
     if (input.region) checkPartition(region, [...rPath, "region"], ctx);
-    const resource: Mutable<SharedResource> = { kind, name, account, region, arn: kind.arn(name, account.id, region), grants: [], at: ctx.at(account.at, kind.section, name) };
+    const resource: Mutable<SharedResource> = { kind, name, account, region, arn: kind.arn(name, account.id, region), ownKey: kind.key?.has(input as Readonly<Record<string, unknown>>) ?? false, grants: [], at: ctx.at(account.at, kind.section, name) };
     list.push(resource);
     pending.resources.set(resource, { input, path: rPath });
   }

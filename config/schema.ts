@@ -8,6 +8,8 @@
 import { z } from "zod";
 import { queueNameProblem } from "../resources/queue";
 import { topicNameProblem } from "../resources/topic";
+import { keyAliasProblem } from "../resources/key";
+import { secretNameProblem } from "../resources/secret";
 
 const show = (v: unknown): string => (typeof v === "string" ? JSON.stringify(v) : String(v));
 
@@ -101,6 +103,29 @@ export const Bucket = z.strictObject({
   /** Overrides `defaults.requireMfa` for this bucket's group grants. */
   requireMfa: z.boolean().optional(),
   grants: z.record(Reference, z.enum(["read", "read-write"])).optional(),
+  /** `kms`: a customer managed key of the bucket's own (default `sse-s3`). */
+  encryption: z.enum(["sse-s3", "kms"]).optional(),
+});
+
+/** A name checked by a resource kind's own rule (resources/<kind>.ts). */
+const KindName = (what: string, problem: (name: string) => string | undefined) =>
+  z.string().superRefine((name, ctx) => {
+    const p = problem(name);
+    if (p) ctx.addIssue({ code: "custom", message: `invalid ${what} ${show(name)} (${p})`, input: name });
+  });
+export const KeyName = KindName("key alias", keyAliasProblem);
+export const SecretName = KindName("secret name", secretNameProblem);
+
+export const Key = z.strictObject({
+  region: Region.optional(),
+  requireMfa: z.boolean().optional(),
+  grants: z.record(Reference, z.enum(["encrypt", "decrypt", "encrypt-decrypt"])).optional(),
+});
+
+export const Secret = z.strictObject({
+  region: Region.optional(),
+  requireMfa: z.boolean().optional(),
+  grants: z.record(Reference, z.enum(["read"])).optional(),
 });
 
 /** A resource's name by its kind's rule (`nameProblem`): one message for every kind. */
@@ -149,6 +174,8 @@ export const Account = z.strictObject({
   buckets: z.record(BucketName, Bucket).optional(),
   queues: z.record(QueueName, Queue).optional(),
   topics: z.record(TopicName, Topic).optional(),
+  secrets: z.record(SecretName, Secret).optional(),
+  keys: z.record(KeyName, Key).optional(),
 });
 
 /** The top level; sections are validated one by one so one bad section doesn't hide problems in another. */

@@ -8,6 +8,7 @@
 import type { Caller, Holder, ResourceGrant, Role, SharedResource } from "../config/model";
 import { ASSUME_ROLE } from "./actions";
 import { type ConditionBlock, sid, type Statement } from "./document";
+import { keyArnPattern, viaService } from "../resources/kms";
 
 /** Both halves of one grant. */
 export interface GrantHalves {
@@ -15,6 +16,8 @@ export interface GrantHalves {
   readonly identity?: { readonly holder: Holder; readonly statements: readonly Statement[] };
   /** For the resource's policy; empty for a resource whose grantee is in the resource's own account. */
   readonly resource: readonly Statement[];
+  /** For the key policy of the resource's own key (a kind's `key`), same rule; absent without a key. */
+  readonly keyPolicy?: readonly Statement[];
 }
 
 /** `arn:aws:iam::<id>:root`: the account as a principal, leaving the choice of who to its own IAM policies. */
@@ -102,16 +105,28 @@ export function assumeRoleGrant(role: Role, caller: Caller): GrantHalves {
  */
 export function resourceGrant(resource: SharedResource, grant: ResourceGrant, organizationId?: string): GrantHalves {
   const g = grant.grantee;
+  const kind = resource.kind;
   const mfa = grant.requireMfa ? MFA_PRESENT : undefined;
-  const forms = resource.kind.forms.flatMap((f) => {
+  const named = kind.identityCondition?.(resource);
+  const forms = kind.forms.flatMap((f) => {
     const actions = f.actions[grant.level] ?? [];
-    return actions.length === 0 ? [] : [{ form: f, body: { Action: [...actions], Resource: f.arn(resource.arn) } }];
+    return actions.length === 0 ? [] : [{ identitySid: f.identitySid(grant.level), resourceSid: f.resourceSid(grant.level), actions, arn: f.arn(resource.arn), policyResource: f.policyResource, named }];
   });
+  // The resource's own key: used for the grantee only through the kind's service, on `key/*` narrowed to this key.
+  const key = resource.ownKey ? kind.key : undefined;
+  const keyActions = key?.actions[grant.level] ?? [];
+  const via = key ? viaService(key.service, resource.region) : undefined;
+  const keyUse =
+    key && keyActions.length > 0
+      ? { identitySid: key.identitySid(grant.level), resourceSid: key.resourceSid(grant.level), actions: keyActions, arn: keyArnPattern(resource.account.id, resource.region), policyResource: "*", named: conditions(via, key.names(resource)) }
+      : undefined;
   const identity: GrantHalves["identity"] = {
     holder: g,
-    statements: forms.map(({ form, body }) => withCondition({ Sid: `${form.identitySid(grant.level)}${mfaSuffix(grant.requireMfa)}`, Effect: "Allow", ...body }, mfa)),
+    statements: [...forms, ...(keyUse ? [keyUse] : [])].map((f) =>
+      withCondition({ Sid: `${f.identitySid}${mfaSuffix(grant.requireMfa)}`, Effect: "Allow", Action: [...f.actions], Resource: f.arn }, conditions(mfa, f.named)),
+    ),
   };
-  if (g.account === resource.account) return { identity, resource: [] };
+  if (g.account === resource.account) return { identity, resource: [], ...(key ? { keyPolicy: [] } : {}) };
 
   const who = g.kind === "group" ? `People${mfaSuffix(grant.requireMfa)}` : sid("Role", g.account.name, g.name);
   const condition = conditions(
@@ -119,8 +134,11 @@ export function resourceGrant(resource: SharedResource, grant: ResourceGrant, or
     organizationId === undefined ? undefined : orgIs(organizationId),
   );
   const principal = { AWS: accountRoot(g.account.id) };
+  const statement = (f: { resourceSid: string; actions: readonly string[]; arn: string; policyResource?: string }, extra?: ConditionBlock): Statement =>
+    withCondition({ Sid: `${f.resourceSid}${who}`, Effect: "Allow", Principal: principal, Action: [...f.actions], Resource: f.policyResource ?? f.arn }, conditions(condition, extra));
   return {
     identity,
-    resource: forms.map(({ form, body }) => withCondition({ Sid: `${form.resourceSid(grant.level)}${who}`, Effect: "Allow", Principal: principal, ...body }, condition)),
+    resource: forms.map((f) => statement(f)),
+    ...(key ? { keyPolicy: keyUse ? [statement(keyUse, via)] : [] } : {}),
   };
 }

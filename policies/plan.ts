@@ -10,6 +10,7 @@ import { compactAssumeRoles } from "./compact";
 import { policyDocument, policySize, type PolicyDocument, type Statement } from "./document";
 import { LIMITS } from "./quotas";
 import { assumeRoleGrant, resourceGrant, type GrantHalves } from "./grants";
+import { KEY_POLICY_CHARACTERS, keyAdministration } from "../resources/kms";
 
 export interface RolePlan {
   readonly role: Role;
@@ -23,11 +24,25 @@ export interface GroupPlan {
   readonly inlinePolicy?: PolicyDocument;
 }
 
-/** A shareable resource and its resource policy. */
+/** A shareable resource and its resource policy, and the other documents it holds (its own key's policy). */
 export interface ResourcePlan {
   readonly kind: ResourceKind;
   readonly resource: SharedResource;
   readonly policy: PolicyDocument;
+  /** Further documents of the entry, each with its own quota: measured, built and read back like the policy. */
+  readonly extra: readonly ExtraDocument[];
+}
+
+/** A document of a plan entry beside its resource policy. */
+export interface ExtraDocument {
+  /** What it is to the builders (`key`: the policy of the resource's own key). */
+  readonly id: "key";
+  /** In words, for messages (`key policy`). */
+  readonly what: string;
+  readonly document: PolicyDocument;
+  /** Its quota, characters not counting whitespace, and the hint when it is over. */
+  readonly characters: number;
+  readonly hint: string;
 }
 
 /** A plan entry of one kind: the resource is also under the kind's id (`bucket`), as the stacks and tests read it. */
@@ -54,6 +69,12 @@ export function resourcePlans(plan: AccountPlan): ResourcePlan[] {
   return KINDS.flatMap((kind) => section<ResourcePlan>(plan, kind));
 }
 
+/** The entry's documents beside its policy: its own key's policy, when it has a key. */
+function extraDocuments(keyStatements: readonly Statement[] | undefined): ExtraDocument[] {
+  if (!keyStatements) return [];
+  return [{ id: "key", what: "key policy", document: policyDocument(keyStatements), characters: KEY_POLICY_CHARACTERS, hint: "grant fewer callers in other accounts on it" }];
+}
+
 const byName = <T extends { name: string }>(a: T, b: T) => byCodePoint(a.name, b.name);
 const byRef = <T extends { ref: string }>(a: T, b: T) => byCodePoint(a.ref, b.ref);
 
@@ -68,6 +89,7 @@ export type CompactMode = "past-quota" | "never" | "always";
 export function planAccounts(model: Model, compact: CompactMode = "past-quota"): AccountPlan[] {
   const trust = new Map<Role, Statement[]>();
   const resourcePolicy = new Map<SharedResource, Statement[]>();
+  const keyPolicy = new Map<SharedResource, Statement[]>();
   const identity = new Map<Holder, Statement[]>();
   const push = <K>(map: Map<K, Statement[]>, key: K, statements: readonly Statement[]) => {
     const list = map.get(key) ?? [];
@@ -88,7 +110,12 @@ export function planAccounts(model: Model, compact: CompactMode = "past-quota"):
     for (const kind of KINDS) {
       for (const resource of [...section<SharedResource>(account, kind)].sort(byName)) {
         resourcePolicy.set(resource, [...kind.baseStatements(resource)]);
-        for (const grant of [...resource.grants].sort(byRef)) record(resourceGrant(resource, grant, model.organizationId), resourcePolicy, resource);
+        if (resource.ownKey) keyPolicy.set(resource, [keyAdministration(account.id)]);
+        for (const grant of [...resource.grants].sort(byRef)) {
+          const halves = resourceGrant(resource, grant, model.organizationId);
+          record(halves, resourcePolicy, resource);
+          if (halves.keyPolicy) push(keyPolicy, resource, halves.keyPolicy);
+        }
       }
     }
   }
@@ -124,7 +151,7 @@ export function planAccounts(model: Model, compact: CompactMode = "past-quota"):
           .map((resource) => {
             const statements = resourcePolicy.get(resource) ?? [];
             const merge = (kind as ResourceKind).mergeStatements;
-            return { kind, resource, [kind.id]: resource, policy: policyDocument(merge ? merge(statements) : statements) };
+            return { kind, resource, [kind.id]: resource, policy: policyDocument(merge ? merge(statements) : statements), extra: extraDocuments(keyPolicy.get(resource)) };
           }),
       ]),
     ) as unknown as ResourcePlans;

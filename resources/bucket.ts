@@ -8,6 +8,10 @@ import { bucketNameProblem } from "../config/schema";
 import type { SharedResource } from "../config/model";
 import { sid, type Statement } from "../policies/document";
 import type { ResourceKind } from "./kind";
+import { hasAlias } from "./kms";
+
+/** The alias of an `encryption: kms` bucket's key: `.` is not allowed in aliases, and `_` never appears in bucket names. */
+export const bucketKeyAlias = (bucket: string): string => `alias/s3/${bucket.replace(/\./g, "_")}`;
 
 /** Object actions, applied to `arn:aws:s3:::<bucket>/*`. */
 export const S3_OBJECT_ACTIONS: Readonly<Record<string, readonly string[]>> = {
@@ -64,6 +68,20 @@ export const bucketKind = {
       resourceSid: () => "ListBucket",
     },
   ],
+  key: {
+    has: (entry) => entry.encryption === "kms",
+    // SSE-KMS: reading decrypts; writing asks for a data key (and a multipart upload decrypts it).
+    // https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html#require-sse-kms
+    actions: { read: ["kms:Decrypt"], "read-write": ["kms:Decrypt", "kms:GenerateDataKey"] },
+    alias: bucketKeyAlias,
+    service: "s3",
+    names: (bucket: { readonly name: string }) => hasAlias(bucketKeyAlias(bucket.name)),
+    identitySid: (level) => `${sid(level)}BucketKeys`,
+    resourceSid: (level) => `${sid(level)}ThroughS3`,
+    description: (name) => `Default encryption of S3 bucket ${name}`,
+    ref: { type: "aws_s3_bucket_server_side_encryption_configuration", link: "bucket", path: ["rule", 0, "apply_server_side_encryption_by_default", "kms_master_key_id"] },
+    context: (name, _account, region) => ({ "kms:ViaService": `s3.${region}.amazonaws.com`, "kms:ResourceAliases": [bucketKeyAlias(name)] }),
+  },
   arn: (name) => `arn:aws:s3:::${name}`,
   // Bytes; our JSON is ASCII. https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-policy-language-overview.html
   quota: { characters: 20480 },

@@ -7,9 +7,11 @@ import { byCodePoint } from "../config/order";
 import { bucketKind } from "./bucket";
 import { queueKind } from "./queue";
 import { topicKind } from "./topic";
+import { keyKind } from "./key";
+import { secretKind } from "./secret";
 import type { ResourceKind } from "./kind";
 
-export type { ArnForm, KindAccess, KindProbe, ResourceKind } from "./kind";
+export type { ArnForm, KindAccess, KindKey, KindProbe, ResourceKind } from "./kind";
 
 /** A descriptor and everything in it frozen: the model points at its kind, and the model is frozen throughout. */
 function frozen<T extends object>(value: T): T {
@@ -18,7 +20,7 @@ function frozen<T extends object>(value: T): T {
 }
 
 /** Every kind, in the order their sections, statements, providers and report lines are written. */
-export const KINDS = frozen([bucketKind, queueKind, topicKind] as const);
+export const KINDS = frozen([bucketKind, queueKind, topicKind, secretKind, keyKind] as const);
 
 /** One kind of the registry, with its literal section and id. */
 export type Kind = (typeof KINDS)[number];

@@ -7,7 +7,7 @@
  * kind's builder (`resources/stacks.ts`), so that reading a map never loads cdktf.
  */
 import type { Holder, SharedResource } from "../config/model";
-import type { Statement } from "../policies/document";
+import type { ConditionBlock, Statement } from "../policies/document";
 
 /**
  * One ARN form of a resource and the actions each level grants on it, like
@@ -24,6 +24,35 @@ export interface ArnForm {
   readonly identitySid: (level: string) => string;
   /** Sid of the resource-half statement, before the principal's part (`People`, `RoleDevCi`). */
   readonly resourceSid: (level: string) => string;
+  /** The resource string of the resource-half statement when it is not the form's ARN (`*` in key and secret policies). */
+  readonly policyResource?: string;
+}
+
+/**
+ * The customer managed key that a resource of the kind is encrypted with, one per
+ * resource (a bucket with `encryption: kms`, every secret). Its key policy is an
+ * extra document of the resource's plan entry, with its own quota; each grant adds
+ * a statement on the key to both halves, through the kind's service only.
+ */
+export interface KindKey {
+  /** Whether a resource declared with this entry has a key of its own. */
+  readonly has: (entry: Readonly<Record<string, unknown>>) => boolean;
+  /** The key's actions per level, in the order they are written. */
+  readonly actions: Readonly<Record<string, readonly string[]>>;
+  /** The key's alias, when it has one (`alias/<something>`). */
+  readonly alias?: (name: string) => string;
+  /** The service that uses the key for the grantee (`s3`), for `kms:ViaService`. */
+  readonly service: string;
+  /** What narrows an identity half's `key/*` to this resource's key (its alias, or the service's encryption context). */
+  readonly names: (resource: SharedResource) => ConditionBlock;
+  readonly identitySid: (level: string) => string;
+  readonly resourceSid: (level: string) => string;
+  /** The key's description, in the console. */
+  readonly description: (name: string) => string;
+  /** Access report: where the resource names its key (`${aws_kms_key.x.arn}`): the resource's own attribute at `path`, or a resource of `type` whose `link` refers to it. */
+  readonly ref: { readonly type?: string; readonly link?: string; readonly path: readonly (string | number)[] };
+  /** Access report: the request context the service sets when it uses the key for a caller (kms:ViaService, the encryption context). */
+  readonly context: (name: string, accountId: string, region: string) => Readonly<Record<string, string | readonly string[]>>;
 }
 
 /** A denial probe of the access report that belongs to a kind; `id` appears in report.json. */
@@ -37,6 +66,10 @@ export interface KindAccess {
   /** The Terraform resource type of the resource, and the attribute holding its name. */
   readonly resourceType: string;
   readonly nameAttribute: string;
+  /** The name is on another resource that refers to this one (a key's alias): `type`, the referring `link` attribute, and a prefix to strip. */
+  readonly nameFrom?: { readonly type: string; readonly link: string; readonly attribute: string; readonly strip: string };
+  /** Context every request to the resource carries (a key's `kms:ResourceAliases`), from the stack: name, account, region. */
+  readonly context?: (name: string, accountId: string, region: string) => Readonly<Record<string, string | readonly string[]>>;
   /**
    * Where its resource policy is: a resource of `type` whose `link` attribute refers
    * to the resource (`${aws_s3_bucket.x.id}`), the document in `attribute`; without
@@ -55,7 +88,7 @@ export interface KindAccess {
   /** Its policy refuses requests without TLS: probed, and reported as a condition. */
   readonly tlsOnly: boolean;
   /** The probes of this kind: a grantee using another level's actions, anybody changing the resource, plain HTTP (when `tlsOnly`). */
-  readonly probes: { readonly otherLevel: KindProbe; readonly change: KindProbe; readonly plainHttp?: KindProbe };
+  readonly probes: { readonly otherLevel?: KindProbe; readonly change: KindProbe; readonly plainHttp?: KindProbe };
   /** Report wording: how the levels read (`` `read` and `read-write` are the bucket levels of the map (…)``). */
   readonly levelsNote: string;
   /** Lint: a resource string that names every resource of the kind (a wildcard in a bucket name). */
@@ -83,6 +116,10 @@ export interface ResourceKind<S extends string = string, I extends string = stri
   /** The levels in the order the map documents them; their actions are the forms' lists. */
   readonly levels: readonly string[];
   readonly forms: readonly ArnForm[];
+  /** A condition every identity-half statement of the kind carries (keys: the alias, since the ARN is `key/*`). */
+  readonly identityCondition?: (resource: SharedResource) => ConditionBlock;
+  /** The key each resource may have of its own, and what each level may do with it. */
+  readonly key?: KindKey;
   /** The ARN of a resource. */
   readonly arn: (name: string, accountId: string, region: string) => string;
   /**

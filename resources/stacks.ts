@@ -12,6 +12,8 @@ import type { ResourcePlan } from "../policies/plan";
 import { buildBucket } from "./bucket-stack";
 import { buildQueue } from "./queue-stack";
 import { buildTopic } from "./topic-stack";
+import { buildKey } from "./key-stack";
+import { buildSecret } from "./secret-stack";
 import type { KindId } from "./index";
 
 /** What a builder is given: the stack, the provider of the resource's region, and the stack's helpers. */
@@ -31,4 +33,6 @@ export const BUILDERS: Readonly<Record<KindId, ResourceBuilder>> = {
   bucket: buildBucket,
   queue: buildQueue,
   topic: buildTopic,
+  secret: buildSecret,
+  key: buildKey,
 };

@@ -143,7 +143,7 @@ describe("trustGraphs", () => {
       expect(g.split("\n").filter((l) => /\|"/.test(l)).length).toBeLessThanOrEqual(GRAPH_EDGE_LIMIT);
     }
     expect(out[0]).toBe(
-      `${pairs.length} caller → target pairs are too many for one graph: one graph per target account shows who can reach its roles, buckets, queues and topics, the ${GRAPH_ACCOUNT_LIMIT} accounts with the most callers of 150, at most ${GRAPH_EDGE_LIMIT} pairs each. Every pair is in the table above and in report.json (\`pairs\`).`,
+      `${pairs.length} caller → target pairs are too many for one graph: one graph per target account shows who can reach its roles, buckets, queues, topics, secrets and keys, the ${GRAPH_ACCOUNT_LIMIT} accounts with the most callers of 150, at most ${GRAPH_EDGE_LIMIT} pairs each. Every pair is in the table above and in report.json (\`pairs\`).`,
     );
     expect(out[out.length - 1]).toMatch(/^\(130 more accounts, \d+ pairs, are drawn in no graph: they are in report.json\.\)$/);
   });

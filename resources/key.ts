@@ -1,0 +1,66 @@
+/**
+ * KMS keys (`accounts.<name>.keys`), named by their alias `alias/<name>`: the
+ * levels and their actions, the key policy's quota and its first statement (the
+ * account root's administration, AWS's default), the alias rules, and what the
+ * access report probes. No level manages a key (policy, grants, deletion,
+ * disabling, rotation, aliases). A key's id is random: identity halves name
+ * `key/*` of its account and region and the alias in `kms:ResourceAliases`.
+ * https://docs.aws.amazon.com/kms/latest/developerguide/alias-authorization.html
+ */
+import type { ResourceKind } from "./kind";
+import { hasAlias, KEY_CHANGES, KEY_POLICY_CHARACTERS, keyAdministration, keyArnPattern, probeKeyArn } from "./kms";
+
+const ENCRYPT = ["kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"];
+const DECRYPT = ["kms:Decrypt", "kms:DescribeKey"];
+
+/** Actions per key level. */
+export const KEY_ACTIONS: Readonly<Record<string, readonly string[]>> = {
+  encrypt: ENCRYPT,
+  decrypt: DECRYPT,
+  "encrypt-decrypt": ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"],
+};
+
+/** AWS's alias rules for the part after `alias/`. https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html */
+export function keyAliasProblem(name: string): string | undefined {
+  if (!/^[A-Za-z0-9/_-]{1,250}$/.test(name)) return "1 to 250 letters, digits and / _ -, so that alias/<name> is at most 256";
+  if (/^aws\//i.test(name)) return "must not start with aws/, which AWS reserves for its managed keys";
+  return undefined;
+}
+
+export const keyAlias = (name: string): string => `alias/${name}`;
+
+export const keyKind: ResourceKind<"keys", "key"> = {
+  section: "keys",
+  id: "key",
+  noun: "key",
+  policyName: "key policy",
+  policyPhrase: "the key's policy",
+  nameProblem: keyAliasProblem,
+  levels: ["encrypt", "decrypt", "encrypt-decrypt"],
+  forms: [{ arn: (arn) => arn, actions: KEY_ACTIONS, identitySid: () => "UseKeys", resourceSid: () => "UseKey", policyResource: "*" }],
+  identityCondition: (key: { readonly name: string }) => hasAlias(keyAlias(key.name)),
+  arn: (_name: string, accountId: string, region: string) => keyArnPattern(accountId, region),
+  quota: { characters: KEY_POLICY_CHARACTERS },
+  quotaHint: "grant fewer callers in other accounts on this key",
+  baseStatements: (key: { readonly account: { readonly id: string } }) => [keyAdministration(key.account.id)],
+  grantees: ["group", "role"],
+  refusal: "give outside callers a role instead",
+  access: {
+    resourceType: "aws_kms_key",
+    nameAttribute: "description",
+    nameFrom: { type: "aws_kms_alias", link: "target_key_id", attribute: "name", strip: "alias/" },
+    context: (name: string) => ({ "kms:ResourceAliases": [keyAlias(name)] }),
+    policy: { attribute: "policy" },
+    service: "kms",
+    changes: KEY_CHANGES,
+    probeArn: (arn, types, probe) => (types.includes("key") ? probeKeyArn(arn, probe) : undefined),
+    // KMS endpoints accept only TLS: there is no plain-HTTP request to refuse.
+    tlsOnly: false,
+    probes: {
+      otherLevel: { id: "key-other-level", title: "A key grantee using what another level grants (decrypt-only encrypting, encrypt-only decrypting)" },
+      change: { id: "key-change", title: "Any caller managing a key (policy, grants, deletion, disabling, rotation, aliases)" },
+    },
+    levelsNote: "`encrypt`, `decrypt` and `encrypt-decrypt` are the key levels of the map",
+    arnExample: "arn:aws:kms:<region>:<account>:key/* with kms:ResourceAliases",
+  },
+};
