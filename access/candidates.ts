@@ -36,7 +36,8 @@ export function candidatesOf(callers: readonly CallerSpec[], targets: readonly T
   const index = identityIndex(callers);
   // Callers whose own half can allow a request to the target: their policies are outside the stacks, they are a service, or one of their Allow statements names a resource of the target.
   const reachers = (t: TargetSpec): Set<CallerSpec> => new Set(t.actions.flatMap((ta) => index(ta.resource)));
-  const ownHalfAssumed = (c: CallerSpec) => c.identityOutside || c.kind === "service";
+  const ownHalfAssumed = (c: CallerSpec) => c.identityOutside || c.kind === "service" || c.kind === "github";
+  const webIdentity = callers.filter((c) => c.kind === "github");
   const holders = callers.filter((c) => c.kind === "group" || c.kind === "role");
   const out = new Map<string, CallerSpec[]>();
   for (const t of targets) {
@@ -61,6 +62,8 @@ export function candidatesOf(callers: readonly CallerSpec[], targets: readonly T
         else for (const c of byArn.get(a) ?? []) direct.add(c);
       }
       for (const service of p.service) for (const c of byService.get(service) ?? []) direct.add(c);
+      // A web-identity provider: every GitHub caller may present a token to it; the trust's conditions decide.
+      if (p.other.length > 0) for (const c of webIdentity) direct.add(c);
     }
     const sameAccount = (c: CallerSpec) => t.accountId !== undefined && c.accountId === t.accountId;
     const pool = everyone ? callers : [...new Set([...(t.accountId ? (byAccount.get(t.accountId) ?? []) : []), ...byRoot, ...direct])];

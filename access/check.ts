@@ -11,6 +11,7 @@ import { KEY_CHANGES } from "../resources/kms";
 import { bestDecision, bestScenarios, isEvaluated, requestFor, WRONG_EXTERNAL_ID, type Scenario } from "./effective";
 import type { Decision, Evaluator } from "./evaluator";
 import { roleId } from "./ids";
+import { CALLER_PROBE_TITLES, callerProbes, unassignedAccounts } from "./callers";
 import { grantWhat, intendedAttachments } from "./intent";
 import { byText, globMatches, groupBy, sortedUnique } from "./policy-json";
 import type { Access, CallerSpec, Difference, Intent, Inventory, PolicyText, ProbeCase, ProbeKind, ProbeSummary, TargetAction, TargetSpec, Verdict } from "./types";
@@ -295,21 +296,43 @@ export function probeRuns({ callers, targets, intents, candidates }: Pick<GateIn
 
 const pairKey = (caller: string, target: string): string => `${caller}\u0000${target}`;
 
+/** Each allowed request of a GitHub, SSO or service caller, asked again as each of its variants (access/callers.ts): all must be denied. */
+function moreCallerProbeRuns({ callers, targets, access, inventory }: GateInput): ProbeRun[] {
+  const callerById = new Map(callers.map((c) => [c.id, c]));
+  const targetById = new Map(targets.map((t) => [t.id, t]));
+  const runs: ProbeRun[] = [];
+  for (const a of access) {
+    const c = callerById.get(a.caller);
+    const t = targetById.get(a.target);
+    if (!c || !t || (c.kind !== "github" && c.kind !== "sso" && c.kind !== "service")) continue;
+    const ta = t.actions.find((x) => x.action === a.action);
+    if (!ta) continue;
+    for (const p of callerProbes(c, t, unassignedAccounts(inventory, c))) {
+      for (const scenario of bestScenarios(p.variant)) runs.push({ kase: { probe: p.probe, caller: c.id, target: t.id, action: ta.action, context: p.context }, caller: p.variant, target: t, ta, scenario });
+    }
+  }
+  return runs;
+}
+
 
 async function runProbes(input: GateInput): Promise<{ summaries: ProbeSummary[]; failures: Difference[] }> {
-  const runs = probeRuns(input);
-  const results = new Map<ProbeKind, { runs: ProbeRun[]; failed: ProbeRun[] }>(PROBE_ORDER.map((k) => [k, { runs: [], failed: [] }]));
+  const runs = [...probeRuns(input), ...moreCallerProbeRuns(input)];
+  // The probes of GitHub, SSO and service callers are listed only where such callers are allowed something (so other maps' reports stay as they were).
+  const asked = new Set(runs.map((r) => r.kase.probe));
+  const order: ProbeKind[] = [...PROBE_ORDER, ...(Object.keys(CALLER_PROBE_TITLES) as ProbeKind[]).filter((k) => asked.has(k))];
+  const titles: Record<string, string> = { ...PROBE_TITLES, ...CALLER_PROBE_TITLES };
+  const results = new Map<ProbeKind, { runs: ProbeRun[]; failed: ProbeRun[] }>(order.map((k) => [k, { runs: [], failed: [] }]));
   for (const run of runs) {
     const d = await input.evaluator.evaluate(requestFor(run.caller, run.target, run.ta, run.scenario, input.model.organizationId));
     const r = results.get(run.kase.probe)!;
     r.runs.push(run);
     if (d.result === "Allowed" || d.result === "Error") r.failed.push(run);
   }
-  const summaries = PROBE_ORDER.map((probe): ProbeSummary => {
+  const summaries = order.map((probe): ProbeSummary => {
     const r = results.get(probe)!;
     return {
       probe,
-      title: PROBE_TITLES[probe],
+      title: titles[probe],
       requests: r.runs.length,
       denied: r.runs.length - r.failed.length,
       pairs: sortedUnique(r.runs.map((x) => `${x.kase.caller} → ${x.kase.target}`)),

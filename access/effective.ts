@@ -9,6 +9,7 @@ import type { Candidates } from "./candidates";
 import type { Decision, Evaluator, SimRequest } from "./evaluator";
 import { byText } from "./policy-json";
 import type { Access, CallerSpec, PolicyText, TargetAction, TargetSpec } from "./types";
+import { callerFor, moreContext } from "./callers";
 
 /** The request context that can vary. `null` external id: none sent. */
 export interface Scenario {
@@ -43,7 +44,7 @@ export function contextFor(c: CallerSpec, action: string, s: Scenario, organizat
   if (c.kind === "service") ctx["aws:PrincipalServiceName"] = c.principal;
   if (organizationId && c.inOrganization && s.organizationId !== false) ctx["aws:PrincipalOrgID"] = organizationId;
   if (s.externalId !== null && action.toLowerCase() === "sts:assumerole") ctx["sts:ExternalId"] = s.externalId;
-  return ctx;
+  return { ...ctx, ...moreContext(c, action) };
 }
 
 /** True when the pair is evaluated at all: resources outside the stacks only for callers whose policies the stacks hold. */
@@ -52,7 +53,8 @@ export function isEvaluated(c: CallerSpec, t: TargetSpec): boolean {
 }
 
 /** The request for one caller, target action and scenario. */
-export function requestFor(c: CallerSpec, t: TargetSpec, ta: TargetAction, s: Scenario, organizationId?: string): SimRequest {
+export function requestFor(caller: CallerSpec, t: TargetSpec, ta: TargetAction, s: Scenario, organizationId?: string): SimRequest {
+  const c = callerFor(caller, t);
   return {
     principal: c.principal,
     action: ta.action,

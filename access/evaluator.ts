@@ -76,6 +76,37 @@ function memoizeResourceTypes(): void {
 }
 memoizeResourceTypes();
 
+/**
+ * GitHub's token claims as condition keys. AWS's service reference, which the
+ * evaluator reads, lists `token.actions.githubusercontent.com:` keys such as
+ * `repository` and `ref` for sts:AssumeRoleWithWebIdentity but not `aud` and
+ * `sub`, the two that IAM's own documentation uses
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#condition-keys-wif),
+ * so it would drop them from the request and deny every GitHub job. They are
+ * added for that action (as single-valued strings), the same way as the memo
+ * above: on the module objects the engine calls through. Were they missing, the
+ * GitHub requests would be denied and the gate would say so (never allow more).
+ */
+const OIDC_KEYS = ["token.actions.githubusercontent.com:aud", "token.actions.githubusercontent.com:sub"];
+function acceptOidcKeys(): void {
+  try {
+    const base = dirname(require.resolve("@cloud-copilot/iam-simulate"));
+    const allowed = require(join(base, "simulation_engine", "contextKeys.js")) as { allowedContextKeysForRequest?: (service: string, action: string, ...rest: unknown[]) => Promise<string[]> };
+    const types = require(join(base, "context_keys", "contextKeys.js")) as { typeForContextKey?: (key: string) => Promise<string> };
+    const original = allowed.allowedContextKeysForRequest;
+    const originalType = types.typeForContextKey;
+    if (typeof original !== "function" || typeof originalType !== "function") return;
+    allowed.allowedContextKeysForRequest = async (service, action, ...rest) => {
+      const keys = await original(service, action, ...rest);
+      return service.toLowerCase() === "sts" && action.toLowerCase() === "assumerolewithwebidentity" ? [...keys, ...OIDC_KEYS] : keys;
+    };
+    types.typeForContextKey = (key) => (OIDC_KEYS.includes(key.toLowerCase()) ? Promise.resolve("String") : originalType(key));
+  } catch {
+    // Not where expected: web-identity requests are denied, and the gate reports them as missing.
+  }
+}
+acceptOidcKeys();
+
 /** Stands in for policies that live outside the stacks (another company's account): they may allow anything. */
 const OUTSIDE_POLICY: PolicyJson = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] };
 const OUTSIDE_NAME = "(the caller's own policies, outside these stacks)";

@@ -13,6 +13,13 @@ export const roleId = (account: string, role: string): string => `${account}/rol
 export const resourceId = (kind: Pick<ResourceKind, "id">, account: string, name: string): string => `${account}/${kind.id}/${name}`;
 export const externalCallerId = (name: string): string => `external/${name}`;
 export const serviceCallerId = (service: string): string => `service/${service}`;
+/** `github/<owner>/<repo>@<branch>` or `@env:<environment>`, from the token subject the trust compares. */
+export function githubCallerId(subject: string): string {
+  const m = /^repo:([^/]+)\/([^:]+):(?:ref:refs\/heads\/(.+)|environment:(.+))$/.exec(subject);
+  if (!m) return `github/${subject}`;
+  return `github/${m[1]}/${m[2]}@${m[3] !== undefined ? m[3] : `env:${m[4]}`}`;
+}
+export const ssoCallerId = (account: string, permissionSet: string): string => `${account}/sso/${permissionSet}`;
 export const accountCallerId = (accountId: string): string => `account/${accountId}`;
 export const principalCallerId = (arn: string): string => `principal/${arn}`;
 export const outsideResourceId = (arn: string): string => `resource/${arn}`;
@@ -28,6 +35,10 @@ export function callerId(p: Principal): string {
       return externalCallerId(p.name);
     case "service":
       return serviceCallerId(p.service);
+    case "github":
+      return githubCallerId(p.subject);
+    case "sso":
+      return ssoCallerId(p.account.name, p.permissionSet.name);
   }
 }
 

@@ -6,6 +6,7 @@
 import type { Located } from "../config/errors";
 import type { Model, SharedResource } from "../config/model";
 import { ASSUME_ROLE } from "../policies/actions";
+import { ASSUME_ROLE_WITH_WEB_IDENTITY } from "../policies/callers";
 import { grantArns, KINDS, levelActions, section } from "../resources";
 import { callerId, outsideResourceId, resourceTargetId, roleTargetId } from "./ids";
 import { byText, sortedUnique } from "./policy-json";
@@ -29,7 +30,7 @@ export function intendedAccess(model: Model): Intent[] {
         out.push({
           caller: callerId(p),
           target: roleTargetId(role),
-          actions: [ASSUME_ROLE],
+          actions: [p.kind === "github" ? ASSUME_ROLE_WITH_WEB_IDENTITY : ASSUME_ROLE],
           mfa: caller.requireMfa,
           ...(p.kind === "external" ? { externalId: p.externalId } : {}),
           declaredAt: where(model.file, caller.at),

@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { byText, sizeOf, unescapeTerraform } from "./policy-json";
 import { type KindId, KINDS, type ResourceKind, section } from "../resources";
+import { readPermissionSets } from "./callers";
 import type { Attachment, GroupEntity, Inventory, PolicyJson, PolicyText, Problem, ResourceEntity, RoleEntity, StackInventory } from "./types";
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
@@ -187,7 +188,7 @@ export function readStack(name: string, json: Record<string, unknown>, problems:
     });
   };
 
-  return { name, accountId: account, groups, roles, policies, ...Object.fromEntries(KINDS.map((kind) => [kind.section, resourcesOf(kind)])) };
+  return { name, accountId: account, groups, roles, policies, ...readPermissionSets(name, resources, doc), ...Object.fromEntries(KINDS.map((kind) => [kind.section, resourcesOf(kind)])) };
 }
 
 /** True when a Terraform reference (`${aws_kms_key.x.key_id}`) points at the resource `type.key`. */

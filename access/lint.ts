@@ -30,7 +30,7 @@ const allows = (s: StatementJson): boolean => s.Effect === "Allow";
 export async function lintStacks({ inventory, access }: LintInput): Promise<Finding[]> {
   const out: Finding[] = [];
   const reaching = new Set(access.map((a) => a.caller));
-  const assumed = new Set(access.filter((a) => a.action.toLowerCase() === "sts:assumerole" && !a.caller.startsWith("account/")).map((a) => a.target));
+  const assumed = new Set(access.filter((a) => ["sts:assumerole", "sts:assumerolewithwebidentity"].includes(a.action.toLowerCase()) && !a.caller.startsWith("account/")).map((a) => a.target));
   for (const stack of inventory.stacks) {
     const identity = new Map<string, PolicyText>();
     for (const e of [...stack.groups, ...stack.roles]) for (const p of identityPolicies(e)) identity.set(p.address, p);

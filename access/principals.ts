@@ -12,6 +12,7 @@ import type { Evaluator } from "./evaluator";
 import { arnAccount, asList, byText, conditionValues, hasWildcard, principalsOf, rootAccount, sortedUnique, statementsOf } from "./policy-json";
 import { accountCallerId, externalCallerId, groupId, outsideResourceId, principalCallerId, resourceId, roleId, serviceCallerId } from "./ids";
 import { entities } from "./inventory";
+import { moreCallers, webIdentityActions } from "./callers";
 import type { CallerSpec, GroupEntity, Inventory, PolicyText, ResourceEntity, RoleEntity, TargetAction, TargetSpec } from "./types";
 
 /** Names the map gives to things the stacks know only by id. */
@@ -131,7 +132,7 @@ export function callersOf(inv: Inventory, names: Names): CallerSpec[] {
   const used = new Set([...known, ...names.externals.map((e) => e.id), ...harvested.accounts]);
   const outsiderId = ["999999999999", "999999999998", "999999999997", "123456789012"].find((id) => !used.has(id)) ?? "000000000001";
   const outsider: CallerSpec = { ...outsideAccount(outsiderId), id: accountCallerId(outsiderId), kind: "outsider", externalIds: externalIdsEverywhere };
-  return [...groups, ...roles, ...externalAccounts, ...principals, ...services, outsider];
+  return [...groups, ...roles, ...externalAccounts, ...principals, ...services, ...moreCallers(inv), outsider];
 }
 
 /** Accounts, principal ARNs, services and external ids that the resource policies name. */
@@ -180,7 +181,7 @@ export async function targetsOf(inv: Inventory, evaluator: Evaluator): Promise<T
       ...(r.trust ? { policy: r.trust } : {}),
       actions: [{ action: ASSUME_ROLE, resource: r.arn }],
     }),
-  );
+  ).map(webIdentityActions);
 
   const mentionedActions = [...allIdentityPolicies(inv), ...resourcePolicies(inv)].flatMap((p) => statementsOf(p.document).flatMap((s) => asList(s.Action))).filter((a) => !hasWildcard(a));
   const resources: TargetSpec[] = [];

@@ -52,7 +52,7 @@ export function reaches(access: readonly Access[]): Reach[] {
 
 function summarize(actions: readonly string[]): string {
   const same = (want: readonly string[]) => want.length === actions.length && want.every((w) => actions.includes(w));
-  if (actions.length === 1 && actions[0].toLowerCase() === "sts:assumerole") return "assume";
+  if (actions.length === 1 && ["sts:assumerole", "sts:assumerolewithwebidentity"].includes(actions[0].toLowerCase())) return "assume";
   for (const kind of KINDS) {
     for (const level of kind.levels) {
       // A resource with a key of its own: the level is its actions plus those on the key.
@@ -346,12 +346,18 @@ export function renderAwsConfig(a: Analysis): string {
     "# that holds the caller's own credentials (define it yourself); replace <your-user>",
     "# in mfa_serial with your IAM user name.",
   ];
+  lines.push(...ssoSessionProfiles(a));
   const assumers = new Map<string, number>();
   for (const r of rs) assumers.set(r.target, (assumers.get(r.target) ?? 0) + 1);
   for (const [caller, list] of groupPairs(rs)) {
     const c = callers.get(caller);
     if (!c || c.kind === "service" || c.kind === "outsider") continue;
-    const source = c.kind === "role" ? `${c.stack}-${c.arn?.split("/").pop()}` : c.kind === "group" ? c.stack! : caller.replace(/^external\//, "");
+    if (c.kind === "github") {
+      lines.push("", `# ${caller}: GitHub Actions, no profile; in the workflow (permissions: id-token: write), aws-actions/configure-aws-credentials with`);
+      for (const r of list) if (roles.get(r.target)) lines.push(`#   role-to-assume: ${roles.get(r.target)!.arn}`);
+      continue;
+    }
+    const source = c.kind === "sso" ? ssoProfile(caller) : c.kind === "role" ? `${c.stack}-${c.arn?.split("/").pop()}` : c.kind === "group" ? c.stack! : caller.replace(/^external\//, "");
     lines.push("", `# ${caller}${c.kind === "group" ? ` (members of group ${c.arn?.split("/").pop()} in ${c.stack})` : ""}`);
     for (const r of list) {
       const t = roles.get(r.target);
@@ -366,4 +372,33 @@ export function renderAwsConfig(a: Analysis): string {
     }
   }
   return `${lines.join("\n").replace(/\n+$/, "")}\n`;
+}
+
+/** The profile of an SSO caller (`dev/sso/Developer` → `dev-sso-Developer`). */
+const ssoProfile = (caller: string): string => caller.replace(/\//g, "-");
+
+/**
+ * An `sso-session` and one profile per permission set and account it is assigned
+ * to, for people who sign in through IAM Identity Center; the AWS CLI, aws-vault
+ * and Granted read them (https://docs.aws.amazon.com/cli/latest/userguide/sso-configure-profile-token.html).
+ * Nothing for a map without an `identityCenter` block.
+ */
+function ssoSessionProfiles(a: Analysis): string[] {
+  const center = a.model.identityCenter;
+  if (!center) return [];
+  const lines = [
+    "",
+    "# IAM Identity Center: replace <your-start-url> with your AWS access portal URL, then: aws sso login --sso-session identity-center",
+    "[sso-session identity-center]",
+    "sso_start_url = https://<your-start-url>.awsapps.com/start",
+    `sso_region = ${center.account.region}`,
+    "sso_registration_scopes = sso:account:access",
+  ];
+  for (const set of center.permissionSets) {
+    const accounts = [...new Set(set.assignments.flatMap((x) => x.accounts))].sort((x, y) => byText(x.name, y.name));
+    for (const account of accounts) {
+      lines.push("", `[profile ${ssoProfile(`${account.name}/sso/${set.name}`)}]`, "sso_session = identity-center", `sso_account_id = ${account.id}`, `sso_role_name = ${set.name}`, `region = ${account.region}`);
+    }
+  }
+  return lines;
 }

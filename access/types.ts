@@ -97,6 +97,8 @@ export type StackInventory = {
   readonly roles: readonly RoleEntity[];
   /** Customer managed policies (`aws_iam_policy`). */
   readonly policies: readonly PolicyText[];
+  /** Identity Center permission sets, in the stack that administers Identity Center. */
+  readonly permissionSets?: readonly PermissionSetEntity[];
 } & StackResources;
 
 /** A stack's shareable resources, one list per kind under its section name (`buckets`); `entities()` reads them all. */
@@ -116,7 +118,8 @@ export interface Inventory {
 }
 
 /** Kinds of caller: the map's groups and roles, accounts and principals outside it, AWS services. */
-export type CallerKind = "group" | "role" | "external" | "principal" | "service" | "outsider";
+/** `github`: GitHub Actions workflows through an account's OIDC provider; `sso`: people with an Identity Center permission set in an account. */
+export type CallerKind = "group" | "role" | "external" | "principal" | "service" | "outsider" | "github" | "sso";
 
 /** A caller as the evaluator sees it: the request principal, its identity policies and what context it can present. */
 export interface CallerSpec {
@@ -141,6 +144,21 @@ export interface CallerSpec {
   readonly externalIds: readonly string[];
   /** In the map's organization (adds `aws:PrincipalOrgID` when the map names one). */
   readonly inOrganization: boolean;
+  /** A web-identity caller's token claims (`token.actions.githubusercontent.com:aud`, `:sub`), sent with `sts:AssumeRoleWithWebIdentity`. */
+  readonly webIdentity?: Readonly<Record<string, string>>;
+  /** `aws:SourceAccount` a service sends when it acts for an account. */
+  readonly sourceAccount?: string;
+}
+
+/** An IAM Identity Center permission set of a stack: its inline policy and the accounts it is assigned to. */
+export interface PermissionSetEntity {
+  readonly stack: string;
+  readonly name: string;
+  readonly address: string;
+  readonly inline?: PolicyText;
+  readonly managed: readonly string[];
+  /** Account ids of its assignments. */
+  readonly accounts: readonly string[];
 }
 
 /** One request a target is probed with: an action on a concrete resource ARN. */

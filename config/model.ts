@@ -72,8 +72,60 @@ export interface ServicePrincipal {
   readonly service: string;
 }
 
+/**
+ * GitHub Actions workflows of one repository, on one branch or bound to one
+ * environment: `github/<owner>/<repo>@<branch>`, `github/<owner>/<repo>@env:<environment>`.
+ */
+export interface GithubCaller {
+  readonly kind: "github";
+  readonly owner: string;
+  readonly repo: string;
+  readonly branch?: string;
+  readonly environment?: string;
+  /** The token's `sub` claim: `repo:<owner>/<repo>:ref:refs/heads/<branch>` or `repo:<owner>/<repo>:environment:<environment>`. */
+  readonly subject: string;
+}
+
+/** An IAM Identity Center permission set of `identityCenter.permissionSets`. */
+export interface PermissionSet {
+  readonly kind: "permission-set";
+  readonly name: string;
+  /** The account that administers Identity Center: the set is written in its stack. */
+  readonly account: Account;
+  readonly sessionSeconds: Seconds;
+  readonly managedPolicyArns: readonly string[];
+  /** Identity Center groups (display names) and the accounts each is given the set in. */
+  readonly assignments: readonly { readonly group: string; readonly accounts: readonly Account[]; readonly at: Located }[];
+  readonly at: Located;
+}
+
+/** People signed in through IAM Identity Center with a permission set, in one account: `<account>/sso/<PermissionSet>`. */
+export interface SsoCaller {
+  readonly kind: "sso";
+  readonly permissionSet: PermissionSet;
+  readonly account: Account;
+  /** `aws:PrincipalArn` pattern (ArnLike) of the set's reserved role in the account. */
+  readonly principalArnPattern: string;
+}
+
+/** The optional `identityCenter` block. */
+export interface IdentityCenter {
+  readonly account: Account;
+  readonly instanceArn: string;
+  readonly identityStoreId: string;
+  /** In name order. */
+  readonly permissionSets: readonly PermissionSet[];
+  readonly at: Located;
+}
+
 /** Anything that may be granted access. Groups and roles are in the map; the others are outside it. */
-export type Principal = Group | Role | ExternalAccount | ServicePrincipal;
+export type Principal = Group | Role | ExternalAccount | ServicePrincipal | GithubCaller | SsoCaller;
+
+/** What a resource's `grants` may name: a group, a role, or a permission set in an account. */
+export type Grantee = Holder | SsoCaller;
+
+/** Where the identity half of a grant is written: a group's or role's inline policy, or a permission set's. */
+export type IdentityHolder = Holder | PermissionSet;
 
 /** A principal of the map that holds identity policies: the identity half of a grant lands on it. */
 export type Holder = Group | Role;
@@ -103,7 +155,7 @@ export interface SharedResource {
 
 /** One entry of a resource's `grants`. */
 export interface ResourceGrant {
-  readonly grantee: Holder;
+  readonly grantee: Grantee;
   readonly level: AccessLevel;
   /** True when the grantee is a group (people) and MFA is required. */
   readonly requireMfa: boolean;
@@ -144,4 +196,6 @@ export interface Model {
   readonly state: StateBackend;
   /** Tags added to every taggable resource. */
   readonly tags: Readonly<Record<string, string>>;
+  /** The `identityCenter` block, when the map has one. */
+  readonly identityCenter?: IdentityCenter;
 }

@@ -5,7 +5,8 @@
  */
 import { byCodePoint } from "./order";
 import type { ConfigIssue, Located } from "./errors";
-import type { Account, CustomerPolicy, ExternalAccount, Group, Holder, Model, Principal, ResourceGrant, Role, SharedResource, StateBackend } from "../config/model";
+import type { Account, CustomerPolicy, ExternalAccount, Grantee, Group, IdentityCenter, Model, Principal, ResourceGrant, Role, SharedResource, StateBackend } from "../config/model";
+import { parseGithubRef, resolveIdentityCenter, SSO_MFA, ssoCaller } from "./callers";
 import { KINDS, type ResourceKind, section } from "../resources";
 import { parseRef, REFERENCE_FORMS, SERVICE_PRINCIPAL } from "./references";
 import * as schema from "./schema";
@@ -27,6 +28,7 @@ export const BUILT_IN_DEFAULTS = {
 const RESERVED_ACCOUNT_NAMES: Record<string, string> = {
   external: "it starts external/ references; choose another name",
   service: "it starts service/ references; choose another name",
+  github: "it starts github/ references; choose another name",
   constructor: "it is reserved by the construct library; choose another name",
 };
 
@@ -117,8 +119,10 @@ export function resolve(raw: unknown, source: Source, issues: ConfigIssue[]): Mo
 
   checkUniqueIds(declared, ids, externals, ctx);
 
+  const identityCenter = resolveIdentityCenter(top.identityCenter, accounts, declared, source, issues, ctx.report);
+
   // References: callers of roles and grantees of resources.
-  const lookup = new Lookup(accounts, externals, declared, new Set(Object.keys(top.external ?? {})), ctx);
+  const lookup = new Lookup(accounts, externals, declared, new Set(Object.keys(top.external ?? {})), ctx, identityCenter);
   for (const [role, { input, path }] of pending.roles) resolveCallers(role, input, path, lookup, defaults, ctx);
   for (const [resource, { input, path }] of pending.resources) resolveGrants(resource, input, path, lookup, defaults, ctx);
 
@@ -129,6 +133,7 @@ export function resolve(raw: unknown, source: Source, issues: ConfigIssue[]): Mo
     organizationId: organization?.id,
     state: state ?? { backend: "local" },
     tags: defaults.tags ?? {},
+    ...(identityCenter ? { identityCenter } : {}),
   } satisfies Model);
 }
 
@@ -307,6 +312,7 @@ function resolveCallers(role: Mutable<Role>, input: schema.RoleInput, path: read
       ctx.report(at, `role "${role.name}" is listed as its own caller`, "a role cannot assume itself; remove this entry");
       return;
     }
+    if (principal.kind === "sso" && input.requireMfa === true) ctx.report(at, SSO_MFA.message(ref), SSO_MFA.hint);
     const requireMfa = principal.kind === "group" && (input.requireMfa ?? defaults.requireMfa);
     role.callers.push({ principal, requireMfa, ref, at: ctx.at(role.at, "assumableBy", i) });
   });
@@ -314,12 +320,13 @@ function resolveCallers(role: Mutable<Role>, input: schema.RoleInput, path: read
 
 /** A resource's `grants`, once every account is known. */
 function resolveGrants(resource: Mutable<SharedResource>, input: ResourceInput, path: readonly PathSegment[], lookup: Lookup, defaults: Defaults, ctx: Ctx): void {
-  const seen = new Map<Holder, string>();
+  const seen = new Map<Grantee | Account, string>();
   for (const [ref, level] of Object.entries(input.grants ?? {})) {
     const at = [...path, "grants", ref];
     const grantee = lookup.principal(ref, at, { grant: resource.kind, key: true });
-    // The model's grants name holders: a kind's `grantees` list only groups and roles.
-    if (!grantee || (grantee.kind !== "group" && grantee.kind !== "role")) continue;
+    // The model's grants name holders (a kind's `grantees` lists groups and roles) or permission sets in an account.
+    if (!grantee || (grantee.kind !== "group" && grantee.kind !== "role" && grantee.kind !== "sso")) continue;
+    if (grantee.kind === "sso" && input.requireMfa === true) ctx.report(at, SSO_MFA.message(ref), SSO_MFA.hint, true);
     const prev = seen.get(grantee);
     if (prev !== undefined) {
       ctx.report(at, `"${ref}" is granted this ${resource.kind.noun} twice (also as "${prev}")`, "keep one grant with the level it needs", true);
@@ -337,6 +344,8 @@ const REFERENCE_FORM: Readonly<Record<Principal["kind"], string>> = {
   role: "<account>/role/<role>",
   external: "external/<name>",
   service: "service/<principal>",
+  github: "github/<owner>/<repo>@<branch>",
+  sso: "<account>/sso/<PermissionSet>",
 };
 
 /** `a`, `a or b`, `a, b or c`. */
@@ -344,10 +353,10 @@ const orList = (words: readonly string[]): string => (words.length < 2 ? words.j
 
 /** True when a grant of the kind may not name a caller of this kind (undefined kind: `assumableBy`, which takes every caller). */
 const refuses = (grant: ResourceKind | undefined, caller: Principal["kind"]): grant is ResourceKind =>
-  grant !== undefined && !(grant.grantees as readonly string[]).includes(caller);
+  grant !== undefined && caller !== "sso" && !(grant.grantees as readonly string[]).includes(caller);
 
 /** The reference forms a grant of the kind may name. */
-const grantForms = (kind: ResourceKind): string => orList(kind.grantees.map((k) => REFERENCE_FORM[k]));
+const grantForms = (kind: ResourceKind): string => orList([...kind.grantees.map((k) => REFERENCE_FORM[k]), REFERENCE_FORM.sso]);
 
 interface LookupOptions {
   readonly grant?: ResourceKind;
@@ -364,6 +373,7 @@ class Lookup {
     private readonly declaredAccounts: ReadonlySet<string>,
     private readonly declaredExternals: ReadonlySet<string>,
     private readonly ctx: Ctx,
+    private readonly identityCenter?: IdentityCenter,
   ) {}
 
   /** References already resolved: the same few (`identity/admins`) recur in every account of a large map. */
@@ -382,6 +392,12 @@ class Lookup {
   private find(ref: string, path: readonly PathSegment[], opts: LookupOptions): Principal | undefined {
     const report = (message: string, hint: string) => this.ctx.report(path, message, hint, opts.key);
     const grant = opts.grant;
+    if (ref.startsWith("github/") && !refuses(grant, "github")) {
+      const github = parseGithubRef(ref);
+      if ("caller" in github) return github.caller;
+      report(github.message, github.hint);
+      return undefined;
+    }
     const parsed = parseRef(ref);
     if (!parsed) {
       const outsideAccount = /^arn:|^\d{12}$/.test(ref) ? "; an account outside the map goes under external: with an externalId, then external/<name>" : "";
@@ -405,6 +421,7 @@ class Lookup {
       report(`invalid service principal "${parsed.service}" in "${ref}"`, "an AWS service principal such as service/ec2.amazonaws.com");
       return undefined;
     }
+    if (parsed.kind === "github") return undefined; // refused above: only assumableBy takes it
     const account = this.accounts.get(parsed.account);
     if (!account) {
       if (!this.declaredAccounts.has(parsed.account)) {
@@ -412,6 +429,12 @@ class Lookup {
         const outside = grant ? "" : "; an account outside the map goes under external: with an externalId";
         report(`unknown account "${parsed.account}" in "${ref}"`, `${suggestion(parsed.account, names)}accounts: ${names.join(", ")}${outside}`);
       }
+      return undefined;
+    }
+    if (parsed.kind === "sso") {
+      const sso = ssoCaller(ref, parsed.account, parsed.permissionSet, account, this.identityCenter);
+      if ("kind" in sso) return sso;
+      report(sso.message, sso.hint);
       return undefined;
     }
     if (parsed.kind === "group") {
@@ -551,7 +574,7 @@ function freezeModel(model: Model): Model {
     for (const role of account.roles) {
       for (const caller of role.callers) {
         // Groups, roles and externals are frozen where they are declared.
-        if (caller.principal.kind === "service") freeze(caller.principal);
+        if (caller.principal.kind === "service" || caller.principal.kind === "github" || caller.principal.kind === "sso") freeze(caller.principal);
         freeze(caller);
       }
       freeze(role.callers);
@@ -562,7 +585,10 @@ function freezeModel(model: Model): Model {
     for (const kind of KINDS) {
       const resources = section<SharedResource>(account, kind);
       for (const resource of resources) {
-        resource.grants.forEach(freeze);
+        for (const g of resource.grants) {
+          if (g.grantee.kind === "sso") freeze(g.grantee);
+          freeze(g);
+        }
         freeze(resource.grants);
         freeze(resource);
       }
@@ -572,6 +598,16 @@ function freezeModel(model: Model): Model {
     freeze(account.policies);
     freeze(account.roles);
     freeze(account);
+  }
+  if (model.identityCenter) {
+    for (const set of model.identityCenter.permissionSets) {
+      for (const a of set.assignments) freeze(freeze(a).accounts);
+      freeze(set.assignments);
+      freeze(set.managedPolicyArns);
+      freeze(set);
+    }
+    freeze(model.identityCenter.permissionSets);
+    freeze(model.identityCenter);
   }
   model.externals.forEach(freeze);
   freeze(model.externals);

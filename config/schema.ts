@@ -178,6 +178,23 @@ export const Account = z.strictObject({
   keys: z.record(KeyName, Key).optional(),
 });
 
+/** https://docs.aws.amazon.com/singlesignon/latest/APIReference/API_CreatePermissionSet.html */
+export const PermissionSetName = pattern(/^[\w+=,.@-]{1,32}$/, "permission set name", "1 to 32 letters, digits and + = , . @ _ -");
+
+export const PermissionSet = z.strictObject({
+  sessionDuration: Duration.optional(),
+  managedPolicies: StringList(ManagedPolicyName).optional(),
+  /** Identity Center group display name → accounts of the map. */
+  assignments: z.record(z.string().min(1).max(1024), StringList(z.string())).optional(),
+});
+
+export const IdentityCenter = z.strictObject({
+  account: z.string(),
+  instanceArn: pattern(/^arn:aws:sso:::instance\/(sso)?ins-[a-zA-Z0-9-.]{16}$/, "Identity Center instance ARN", "arn:aws:sso:::instance/ssoins-<16 characters>, from aws sso-admin list-instances"),
+  identityStoreId: pattern(/^(d-[0-9a-f]{10}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/, "identity store id", "d-<10 hex digits>, from aws sso-admin list-instances"),
+  permissionSets: z.record(PermissionSetName, PermissionSet),
+});
+
 /** The top level; sections are validated one by one so one bad section doesn't hide problems in another. */
 export const TopLevel = z.strictObject({
   version: z.literal(1, { error: (iss) => `unsupported version ${show(iss.input)} (this program reads version: 1)` }),
@@ -185,6 +202,7 @@ export const TopLevel = z.strictObject({
   organization: z.unknown().optional(),
   state: z.unknown().optional(),
   external: z.record(z.string(), z.unknown()).optional(),
+  identityCenter: z.unknown().optional(),
   accounts: z.record(z.string(), z.unknown()),
 });
 
@@ -194,6 +212,7 @@ export type ExternalInput = z.infer<typeof External>;
 export type AccountInput = z.infer<typeof Account>;
 export type RoleInput = z.infer<typeof Role>;
 export type BucketInput = z.infer<typeof Bucket>;
+export type IdentityCenterInput = z.infer<typeof IdentityCenter>;
 
 /** S3's naming rules; returns what is wrong, or undefined. */
 export function bucketNameProblem(name: string): string | undefined {

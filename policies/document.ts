@@ -6,7 +6,7 @@ import { byCodePoint } from "../config/order";
 
 export type ConditionBlock = Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
 
-export type PrincipalBlock = "*" | { readonly AWS?: string | readonly string[]; readonly Service?: string | readonly string[] };
+export type PrincipalBlock = "*" | { readonly AWS?: string | readonly string[]; readonly Service?: string | readonly string[]; readonly Federated?: string };
 
 export interface Statement {
   readonly Sid?: string;
@@ -91,7 +91,7 @@ function mergeOn(
 }
 
 function isAwsOnly(p: PrincipalBlock | undefined): boolean {
-  return typeof p === "object" && p.AWS !== undefined && p.Service === undefined;
+  return typeof p === "object" && p.AWS !== undefined && p.Service === undefined && p.Federated === undefined;
 }
 
 /** JSON with sorted object keys, for comparing statements. */

@@ -5,7 +5,8 @@
  * caller's account). No other code writes trust or resource-policy statements
  * (a kind adds only the fixed statements its policies start with).
  */
-import type { Caller, Holder, ResourceGrant, Role, SharedResource } from "../config/model";
+import type { Caller, IdentityHolder, ResourceGrant, Role, SharedResource } from "../config/model";
+import { githubTrust, identityHolder, serviceSourceAccount, ssoPrincipalArn, ssoTrust, ssoWho } from "./callers";
 import { ASSUME_ROLE } from "./actions";
 import { type ConditionBlock, sid, type Statement } from "./document";
 import { keyArnPattern, viaService } from "../resources/kms";
@@ -13,7 +14,7 @@ import { keyArnPattern, viaService } from "../resources/kms";
 /** Both halves of one grant. */
 export interface GrantHalves {
   /** For the caller's inline policy; absent when the caller is outside the map (external account, service). */
-  readonly identity?: { readonly holder: Holder; readonly statements: readonly Statement[] };
+  readonly identity?: { readonly holder: IdentityHolder; readonly statements: readonly Statement[] };
   /** For the resource's policy; empty for a resource whose grantee is in the resource's own account. */
   readonly resource: readonly Statement[];
   /** For the key policy of the resource's own key (a kind's `key`), same rule; absent without a key. */
@@ -55,7 +56,7 @@ const mfaSuffix = (required: boolean): string => (required ? "WithMfa" : "");
 export function assumeRoleGrant(role: Role, caller: Caller): GrantHalves {
   const p = caller.principal;
   const mfa = caller.requireMfa ? MFA_PRESENT : undefined;
-  const identity = (holder: Holder): GrantHalves["identity"] => ({
+  const identity = (holder: IdentityHolder): GrantHalves["identity"] => ({
     holder,
     statements: [withCondition({ Sid: `AssumeRoles${mfaSuffix(caller.requireMfa)}`, Effect: "Allow", Action: ASSUME_ROLE, Resource: role.arn }, mfa)],
   });
@@ -90,7 +91,13 @@ export function assumeRoleGrant(role: Role, caller: Caller): GrantHalves {
         ],
       };
     case "service":
-      return { resource: [{ Sid: sid("TrustService", p.service), Effect: "Allow", Principal: { Service: p.service }, Action: ASSUME_ROLE }] };
+      return {
+        resource: [withCondition({ Sid: sid("TrustService", p.service), Effect: "Allow", Principal: { Service: p.service }, Action: ASSUME_ROLE }, serviceSourceAccount(p.service, role.account))],
+      };
+    case "github":
+      return { resource: [githubTrust(role, p)] };
+    case "sso":
+      return { identity: identity(p.permissionSet), resource: [ssoTrust(p, ASSUME_ROLE)] };
   }
 }
 
@@ -121,16 +128,16 @@ export function resourceGrant(resource: SharedResource, grant: ResourceGrant, or
       ? { identitySid: key.identitySid(grant.level), resourceSid: key.resourceSid(grant.level), actions: keyActions, arn: keyArnPattern(resource.account.id, resource.region), policyResource: "*", named: conditions(via, key.names(resource)) }
       : undefined;
   const identity: GrantHalves["identity"] = {
-    holder: g,
+    holder: identityHolder(g),
     statements: [...forms, ...(keyUse ? [keyUse] : [])].map((f) =>
       withCondition({ Sid: `${f.identitySid}${mfaSuffix(grant.requireMfa)}`, Effect: "Allow", Action: [...f.actions], Resource: f.arn }, conditions(mfa, f.named)),
     ),
   };
   if (g.account === resource.account) return { identity, resource: [], ...(key ? { keyPolicy: [] } : {}) };
 
-  const who = g.kind === "group" ? `People${mfaSuffix(grant.requireMfa)}` : sid("Role", g.account.name, g.name);
+  const who = g.kind === "group" ? `People${mfaSuffix(grant.requireMfa)}` : g.kind === "sso" ? ssoWho(g) : sid("Role", g.account.name, g.name);
   const condition = conditions(
-    g.kind === "group" ? mfa : principalArnIs(g.arn),
+    g.kind === "group" ? mfa : g.kind === "sso" ? ssoPrincipalArn(g) : principalArnIs(g.arn),
     organizationId === undefined ? undefined : orgIs(organizationId),
   );
   const principal = { AWS: accountRoot(g.account.id) };

@@ -37,6 +37,9 @@ export function measure(plans: readonly AccountPlan[]): Measured[] {
     for (const { policy, document } of plan.policies) {
       add(`managed policy ${a}/${policy.name}`, policy.at, document, LIMITS.managedPolicy, "split it into several policies");
     }
+    for (const { set, inlinePolicy } of plan.identityCenter?.permissionSets ?? []) {
+      add(`inline policy of permission set ${set.name}`, set.at, inlinePolicy, LIMITS.permissionSetInline, "grant this permission set fewer roles and resources, or split it");
+    }
     for (const { kind, resource, policy, extra } of resourcePlans(plan)) {
       add(`${kind.policyName} of ${resource.name}`, resource.at, policy, kind.quota.characters, kind.quotaHint);
       for (const d of extra) add(`${d.what} of ${kind.noun} ${resource.name}`, resource.at, d.document, d.characters, d.hint);

@@ -4,12 +4,13 @@
  * without synthesis.
  */
 import { byCodePoint } from "../config/order";
-import type { Account, CustomerPolicy, Group, Holder, Model, Role, SharedResource } from "../config/model";
+import type { Account, CustomerPolicy, Group, IdentityHolder, Model, Role, SharedResource } from "../config/model";
 import { type Kind, KINDS, type ResourceKind, section } from "../resources";
 import { compactAssumeRoles } from "./compact";
 import { policyDocument, policySize, type PolicyDocument, type Statement } from "./document";
 import { LIMITS } from "./quotas";
 import { assumeRoleGrant, resourceGrant, type GrantHalves } from "./grants";
+import { callerPlans, type CallerPlans, mergeGithubTrust } from "./callers";
 import { KEY_POLICY_CHARACTERS, keyAdministration } from "../resources/kms";
 
 export interface RolePlan {
@@ -62,7 +63,8 @@ export type AccountPlan = {
   readonly policies: readonly CustomerPolicyPlan[];
   readonly roles: readonly RolePlan[];
   readonly groups: readonly GroupPlan[];
-} & ResourcePlans;
+} & ResourcePlans &
+  CallerPlans;
 
 /** Every resource entry of a plan, kind by kind in registry order. */
 export function resourcePlans(plan: AccountPlan): ResourcePlan[] {
@@ -90,7 +92,7 @@ export function planAccounts(model: Model, compact: CompactMode = "past-quota"):
   const trust = new Map<Role, Statement[]>();
   const resourcePolicy = new Map<SharedResource, Statement[]>();
   const keyPolicy = new Map<SharedResource, Statement[]>();
-  const identity = new Map<Holder, Statement[]>();
+  const identity = new Map<IdentityHolder, Statement[]>();
   const push = <K>(map: Map<K, Statement[]>, key: K, statements: readonly Statement[]) => {
     const list = map.get(key) ?? [];
     list.push(...statements);
@@ -134,10 +136,12 @@ export function planAccounts(model: Model, compact: CompactMode = "past-quota"):
   };
 
   // Explicit ARNs while they fit; the compact form (same effect) only past the quota.
-  const inline = (holder: Holder): PolicyDocument | undefined => {
+  const inline = (holder: IdentityHolder): PolicyDocument | undefined => {
     const statements = identity.get(holder);
     if (!statements || statements.length === 0) return undefined;
     const explicit = policyDocument(statements);
+    // A permission set is used from every account it is assigned to: never the compact form, which names one account's roles.
+    if (holder.kind === "permission-set") return explicit;
     const limit = holder.kind === "group" ? LIMITS.groupInline : LIMITS.roleInline;
     if (compact === "never" || (compact === "past-quota" && policySize(explicit) <= limit)) return explicit;
     return policyDocument(compactAssumeRoles(explicit.Statement, holder.account.id, (name) => rolesByName().get(name) ?? []));
@@ -164,10 +168,11 @@ export function planAccounts(model: Model, compact: CompactMode = "past-quota"):
     })),
     roles: [...account.roles].sort(byName).map((role) => ({
       role,
-      trustPolicy: policyDocument(trust.get(role) ?? []),
+      trustPolicy: policyDocument(mergeGithubTrust(trust.get(role) ?? [])),
       inlinePolicy: inline(role),
     })),
     groups: [...account.groups].sort(byName).map((group) => ({ group, inlinePolicy: inline(group) })),
     ...resources(account),
+    ...callerPlans(account, model, inline),
   }));
 }

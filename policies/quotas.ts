@@ -8,4 +8,6 @@ export const LIMITS = {
   roleInline: 10240,
   groupInline: 5120,
   managedPolicy: 6144,
+  /** https://docs.aws.amazon.com/singlesignon/latest/userguide/limits.html */
+  permissionSetInline: 32768,
 } as const;

@@ -18,6 +18,7 @@ import { type AccountPlan, resourcePlans, type RolePlan } from "../policies/plan
 import { KINDS } from "../resources";
 import { BUILDERS, type BuildContext } from "../resources/stacks";
 import { switchRoleUrl, tfName } from "./names";
+import { buildCallers } from "./callers-stack";
 
 /** Name of the one inline policy the program manages on each group and role. */
 export const INLINE_POLICY_NAME = "cross-account-access";
@@ -46,7 +47,7 @@ const toJson = (doc: PolicyDocument): string => tfLiteral(policyJson(doc));
  */
 function localProviderSettings(endpoint: string) {
   return {
-    endpoints: [{ iam: endpoint, ...Object.fromEntries(KINDS.map((k) => [k.access.service, endpoint])), sts: endpoint }],
+    endpoints: [{ iam: endpoint, ...Object.fromEntries(KINDS.map((k) => [k.access.service, endpoint])), sts: endpoint, ssoadmin: endpoint, identitystore: endpoint }],
     s3UsePathStyle: true,
     skipMetadataApiCheck: "true",
     ...(endpoint.startsWith("https:") ? { insecure: true } : {}),
@@ -88,6 +89,8 @@ export class AccountStack extends TerraformStack {
       const ctx: BuildContext = { scope: this, provider: this.providers.get(entry.resource.region)!, named: (e, ...names) => this.named(e, ...names), json: toJson };
       BUILDERS[entry.kind.id as keyof typeof BUILDERS](ctx, entry);
     }
+
+    buildCallers({ scope: this, provider: this.home, named: (e, ...names) => this.named(e, ...names), json: toJson }, plan);
 
     new TerraformOutput(this, "roles", {
       description: "Each role's ARN and console switch-role link, by role name",

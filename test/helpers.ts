@@ -40,6 +40,7 @@ export type TfJson = {
   terraform: Record<string, unknown> & { backend: Record<string, Record<string, unknown>> };
   provider: { aws: Record<string, unknown>[] };
   resource: Record<string, Record<string, Record<string, unknown>>>;
+  data?: Record<string, Record<string, Record<string, unknown>>>;
   output: Record<string, { value: unknown }>;
 };
 

@@ -51,7 +51,7 @@ test("identity's groups assume the role of their name in every other account; ne
     const ci = account.roles.find((r) => r.name === "ci");
     expect(ci?.callers.map((c) => c.ref)).toContain("identity/role/ci");
     const [bucket] = account.buckets;
-    const grantees = bucket.grants.map((g) => `${g.grantee.account.name}/${g.grantee.kind}/${g.grantee.name}`);
+    const grantees = bucket.grants.map(({ grantee: g }) => `${g.account.name}/${g.kind}/${g.kind === "sso" ? g.permissionSet.name : g.name}`);
     // Its own ci role, two neighbours' ci roles and one neighbour group.
     expect(grantees.filter((g) => g.endsWith("/role/ci"))).toHaveLength(3);
     expect(grantees.filter((g) => g.endsWith("/group/oncall"))).toHaveLength(1);
