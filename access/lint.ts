@@ -1,11 +1,13 @@
 /**
  * Lint findings on the synthesized policies, each with its stack, Terraform
  * address and a fix: wildcards in identity policies, unknown actions, public
- * principals, trust without MFA, documents near their size quota (each resource
- * kind's own quota for its policies), groups granted
- * nothing, roles nobody can assume, and AWS managed policies that are not evaluated.
+ * principals, trust without MFA, service trust without `aws:SourceAccount`,
+ * documents near their size quota (each resource kind's own quota for its
+ * policies), groups granted nothing, roles nobody can assume, and AWS managed
+ * policies that are not evaluated.
  */
 import { actionProblem } from "../config/actions";
+import { sendsSourceAccount } from "../config/services";
 import { LIMITS } from "../policies/limits";
 import { arnAccount, asList, byText, conditionValues, hasCondition, hasWildcard, principalsOf, rootAccount, sortedUnique, statementsOf } from "./policy-json";
 import { KINDS, section } from "../resources";
@@ -39,7 +41,7 @@ export async function lintStacks({ inventory, access }: LintInput): Promise<Find
 
     const resource = stackResourcePolicies(stack);
     for (const p of resource) out.push(...publicPrincipals(p));
-    for (const r of stack.roles) if (r.trust) out.push(...trustWithoutMfa(r.trust));
+    for (const r of stack.roles) if (r.trust) out.push(...trustWithoutMfa(r.trust), ...serviceTrustWithoutSourceAccount(r.trust));
     for (const p of [...identity.values(), ...resource]) out.push(...(await unknownActions(p)));
 
     for (const g of stack.groups) for (const p of g.inline) out.push(...size(p, LIMITS.groupInline, "group inline policy", "grant this group fewer roles and buckets, or split its people across groups"));
@@ -191,6 +193,32 @@ function trustWithoutMfa(p: PolicyText): Finding[] {
         "require MFA for people: remove requireMfa: false from the grant (groups), or give machines a role caller (<account>/role/<role>)",
       ),
     ];
+  });
+}
+
+/** AWS's page on the confused deputy problem, cross-account and cross-service. */
+export const CONFUSED_DEPUTY_PAGE = "https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html";
+
+/**
+ * A service trusted without `aws:SourceAccount` (or `aws:SourceArn`) because AWS
+ * does not document that it sends the key (config/services.ts): a condition it
+ * never sends would lock it out, so the trust stays open to the service and
+ * confused-deputy protection is the service's own. Noted, not a fault.
+ */
+export function serviceTrustWithoutSourceAccount(p: PolicyText): Finding[] {
+  return statementsOf(p.document).flatMap((s, i) => {
+    if (!allows(s) || hasCondition(s, "aws:SourceAccount") || hasCondition(s, "aws:SourceArn")) return [];
+    return principalsOf(s)
+      .service.filter((service) => !sendsSourceAccount(service))
+      .map((service) =>
+        finding(
+          p,
+          "info",
+          "service-trust-without-source-account",
+          `${p.label} ${stmtName(s, i)} trusts ${service} without aws:SourceAccount: AWS does not document that this service sends it, so confused-deputy protection is the service's own (${CONFUSED_DEPUTY_PAGE})`,
+          "nothing to change in the map; if AWS documents that the service sends aws:SourceAccount, add it with that page to config/services.ts",
+        ),
+      );
   });
 }
 

@@ -2,7 +2,7 @@
  * Lint findings of the access report: each names its stack, the Terraform address
  * and a fix.
  */
-import { lintStacks } from "../../access/lint";
+import { CONFUSED_DEPUTY_PAGE, lintStacks, serviceTrustWithoutSourceAccount } from "../../access/lint";
 import type { Inventory, PolicyText } from "../../access/types";
 import { LIMITS } from "../../policies/limits";
 import { exampleText } from "../helpers";
@@ -47,4 +47,26 @@ test("inline policies at 90% of their quota warn; a role nobody can assume is fl
   ].sort());
   const under = await lintStacks({ inventory: inventoryWith({ ...policy, size: near - 1 }, undefined), access: [] });
   expect(under.filter((f) => f.rule === "policy-size")).toEqual([]);
+});
+
+describe("a service's trust without aws:SourceAccount is noted", () => {
+  const trustOf = (service: string, condition?: Record<string, Record<string, string>>): PolicyText => ({
+    stack: "dev",
+    address: "aws_iam_role.worker",
+    label: "trust policy of role worker",
+    size: 100,
+    document: { Version: "2012-10-17", Statement: [{ Sid: "TrustService", Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole", ...(condition ? { Condition: condition } : {}) }] },
+  });
+
+  test("GIVEN EC2, which AWS does not document as sending it, THEN an info finding with the confused-deputy page", () => {
+    const found = serviceTrustWithoutSourceAccount(trustOf("ec2.amazonaws.com"));
+    expect(found.map((f) => `${f.severity} ${f.rule} ${f.stack} ${f.resource}: ${f.message}`)).toEqual([
+      `info service-trust-without-source-account dev aws_iam_role.worker: trust policy of role worker statement TrustService trusts ec2.amazonaws.com without aws:SourceAccount: AWS does not document that this service sends it, so confused-deputy protection is the service's own (${CONFUSED_DEPUTY_PAGE})`,
+    ]);
+  });
+
+  test("GIVEN Step Functions with aws:SourceAccount, or a service of the table THEN nothing", () => {
+    expect(serviceTrustWithoutSourceAccount(trustOf("states.amazonaws.com", { StringEquals: { "aws:SourceAccount": "100000000003" } }))).toEqual([]);
+    expect(serviceTrustWithoutSourceAccount(trustOf("scheduler.amazonaws.com"))).toEqual([]);
+  });
 });
