@@ -7,7 +7,7 @@ import { KINDS, levelActions, type ResourceKind, section } from "../resources";
 import { groupId, resourceId, roleId } from "./ids";
 import type { Analysis } from "./analyze";
 import { byText, groupBy, sortedUnique } from "./policy-json";
-import type { Access, CallerSpec, Finding, ResourceEntity, TargetSpec } from "./types";
+import type { Access, CallerKind, CallerSpec, Finding, ResourceEntity, TargetSpec } from "./types";
 
 /** One caller → target pair with everything it may do there. */
 export interface Reach {
@@ -180,7 +180,7 @@ const groupPairs = (rs: readonly Reach[]): [string, Reach[]][] => [...groupBy(rs
 /** The account a caller or target id belongs to, for the graph. */
 function accountOf(id: string, callers: ReadonlyMap<string, CallerSpec>, targets: ReadonlyMap<string, TargetSpec>): string {
   const c = callers.get(id);
-  if (c) return c.stack ?? (c.kind === "service" ? "services" : c.id.startsWith("external/") ? c.id : `account ${c.accountId ?? "?"}`);
+  if (c) return c.stack ?? (c.kind === "service" ? "services" : c.kind === "github" ? "GitHub" : c.id.startsWith("external/") ? c.id : `account ${c.accountId ?? "?"}`);
   return targets.get(id)?.stack ?? "outside";
 }
 
@@ -204,6 +204,26 @@ export interface GraphPair {
   readonly reach: Reach;
   readonly callerAccount: string;
   readonly targetAccount: string;
+  /** The caller's kind, when known: GitHub jobs and SSO permission sets get labels of their own. */
+  readonly callerKind?: CallerKind;
+}
+
+/**
+ * A node's label inside its account's subgraph: the id without its account
+ * (`role/Deploy`); a GitHub job as its repository and ref (`acme/infra (branch
+ * main)`, `acme/app (environment production)`), a permission set as
+ * `Developer (SSO)`.
+ */
+function nodeLabel(id: string, kind: CallerKind | undefined): string {
+  if (kind === "github") {
+    const m = /^github\/([^@]+)@(.+)$/.exec(id);
+    if (m) return m[2].startsWith("env:") ? `${m[1]} (environment ${m[2].slice(4)})` : `${m[1]} (branch ${m[2]})`;
+  }
+  if (kind === "sso") {
+    const m = /^[^/]+\/sso\/(.+)$/.exec(id);
+    if (m) return `${m[1]} (SSO)`;
+  }
+  return id.replace(/^[^/]+\/(?=.)/, "");
 }
 
 /** The label of an edge: the level or `some actions`, and the conditions Mermaid can show briefly. */
@@ -231,7 +251,9 @@ function flowchart(pairs: readonly GraphPair[], comment?: string): string[] {
   };
   const byAccount = new Map<string, Set<string>>();
   const put = (acct: string, id: string) => byAccount.set(acct, (byAccount.get(acct) ?? new Set()).add(id));
+  const kinds = new Map<string, CallerKind>();
   for (const p of pairs) {
+    if (p.callerKind) kinds.set(p.reach.caller, p.callerKind);
     put(p.callerAccount, p.reach.caller);
     put(p.targetAccount, p.reach.target);
   }
@@ -239,7 +261,7 @@ function flowchart(pairs: readonly GraphPair[], comment?: string): string[] {
   if (comment) out.push(`%% ${comment.replace(/\s+/g, " ")}`);
   for (const [acct, members] of [...byAccount].sort(([x], [y]) => byText(x, y))) {
     out.push(`  subgraph ${node(`\u0000${acct}`)}["${mermaidLabel(acct)}"]`);
-    for (const id of [...members].sort(byText)) out.push(`    ${node(id)}["${mermaidLabel(id.replace(/^[^/]+\/(?=.)/, ""))}"]`);
+    for (const id of [...members].sort(byText)) out.push(`    ${node(id)}["${mermaidLabel(nodeLabel(id, kinds.get(id)))}"]`);
     out.push("  end");
   }
   for (const { reach: r } of pairs) out.push(`  ${node(r.caller)} ${r.summary === "assume" ? "-->" : "-.->"}|"${mermaidLabel(edgeText(r))}"| ${node(r.target)}`);
@@ -282,7 +304,7 @@ export function trustGraphs(pairs: readonly GraphPair[]): string[] {
 function mermaid(a: Analysis, rs: readonly Reach[]): string[] {
   const callers = new Map(a.callers.map((c) => [c.id, c]));
   const targets = new Map(a.targets.map((t) => [t.id, t]));
-  return trustGraphs(rs.map((reach) => ({ reach, callerAccount: accountOf(reach.caller, callers, targets), targetAccount: accountOf(reach.target, callers, targets) })));
+  return trustGraphs(rs.map((reach) => ({ reach, callerAccount: accountOf(reach.caller, callers, targets), targetAccount: accountOf(reach.target, callers, targets), callerKind: callers.get(reach.caller)?.kind })));
 }
 
 function perAccount(a: Analysis, rs: readonly Reach[]): string[] {

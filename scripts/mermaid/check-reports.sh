@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # CI: every Mermaid graph the access report writes must parse and render in
-# Mermaid itself. Builds the report for the example map, a map of awkward names
+# Mermaid itself. Builds the report for the example map, a map of awkward names,
+# the map of every caller form (GitHub jobs, SSO permission sets, services)
 # and a generated 120-account map, each into its own folder under
 # .cache/mermaid/, and checks their report.md plus the checked-in
 # docs/access/report.md with scripts/mermaid/check.mjs (headless Chromium, no
@@ -23,7 +24,7 @@ node scripts/build.mjs
 node scripts/bench/run.mjs generate --accounts 120 --seed 42 --out "$out/accounts-120.yaml"
 
 reports=()
-for map in test/fixtures/example/accounts.yaml test/fixtures/good/awkward-names.yaml "$out/accounts-120.yaml"; do
+for map in test/fixtures/example/accounts.yaml test/fixtures/good/awkward-names.yaml test/fixtures/good/callers.yaml "$out/accounts-120.yaml"; do
   name=$(basename "$map" .yaml)
   [ "$name" = accounts ] && name=$(basename "$(dirname "$map")")
   dir=$out/$name

@@ -114,6 +114,32 @@ describe("trustGraphs", () => {
     ]);
   });
 
+  test("GitHub jobs are one GitHub subgraph, each named by repository and ref; a permission set is named for itself under its account", () => {
+    const out = trustGraphs([
+      { ...pair("github/acme/infra@release/v2", "prod/role/Deploy"), callerAccount: "GitHub", callerKind: "github" },
+      { ...pair("github/acme/app@env:production", "prod/role/Deploy"), callerAccount: "GitHub", callerKind: "github" },
+      { ...pair("dev/sso/Developer", "prod/role/Deploy"), callerKind: "sso" },
+    ]);
+    expect(out).toEqual([
+      "```mermaid",
+      "graph LR",
+      '  subgraph n0["GitHub"]',
+      '    n1["acme/app (environment production)"]',
+      '    n2["acme/infra (branch release/v2)"]',
+      "  end",
+      '  subgraph n3["dev"]',
+      '    n4["Developer (SSO)"]',
+      "  end",
+      '  subgraph n5["prod"]',
+      '    n6["role/Deploy"]',
+      "  end",
+      '  n2 -->|"assume"| n6',
+      '  n1 -->|"assume"| n6',
+      '  n4 -->|"assume"| n6',
+      "```",
+    ]);
+  });
+
   test("no pair: a sentence, not an empty graph", () => {
     expect(trustGraphs([])).toEqual(["(No caller reaches anything in these stacks.)"]);
   });
