@@ -124,7 +124,11 @@ export function resolve(raw: unknown, source: Source, issues: ConfigIssue[]): Mo
   // References: callers of roles and grantees of resources.
   const lookup = new Lookup(accounts, externals, declared, new Set(Object.keys(top.external ?? {})), ctx, identityCenter);
   for (const [role, { input, path }] of pending.roles) resolveCallers(role, input, path, lookup, defaults, ctx);
-  for (const [resource, { input, path }] of pending.resources) resolveGrants(resource, input, path, lookup, defaults, ctx);
+  for (const [resource, { input, path }] of pending.resources) {
+    resolveGrants(resource, input, path, lookup, defaults, ctx);
+    // Whether the resource has a key of its own may depend on who is granted it (a topic's publishers in other accounts).
+    resource.ownKey = resource.kind.key?.has(input as Readonly<Record<string, unknown>>, resource) ?? false;
+  }
 
   return freezeModel({
     file: source.file,
@@ -289,7 +293,7 @@ function resolveResources(
     owners?.set(name, account.name);
     const region = input.region ?? account.region;
     if (input.region) checkPartition(region, [...rPath, "region"], ctx);
-    const resource: Mutable<SharedResource> = { kind, name, account, region, arn: kind.arn(name, account.id, region), ownKey: kind.key?.has(input as Readonly<Record<string, unknown>>) ?? false, grants: [], at: ctx.at(account.at, kind.section, name) };
+    const resource: Mutable<SharedResource> = { kind, name, account, region, arn: kind.arn(name, account.id, region), ownKey: false, grants: [], at: ctx.at(account.at, kind.section, name) };
     list.push(resource);
     pending.resources.set(resource, { input, path: rPath });
   }

@@ -35,8 +35,8 @@ export interface ArnForm {
  * a statement on the key to both halves, through the kind's service only.
  */
 export interface KindKey {
-  /** Whether a resource declared with this entry has a key of its own. */
-  readonly has: (entry: Readonly<Record<string, unknown>>) => boolean;
+  /** Whether a resource declared with this entry has a key of its own; asked once its grants are resolved (a topic has one when a publisher is in another account). */
+  readonly has: (entry: Readonly<Record<string, unknown>>, resource: SharedResource) => boolean;
   /** The key's actions per level, in the order they are written. */
   readonly actions: Readonly<Record<string, readonly string[]>>;
   /** The key's alias, when it has one (`alias/<something>`). */

@@ -4,16 +4,21 @@
  * what the access report probes. No level changes the topic, its attributes or
  * its policy, or deletes it.
  *
- * Topics carry no server-side encryption: AWS's managed key `alias/aws/sns`
- * admits only its own account, so a publisher in another account could not
- * publish to a topic encrypted with it, and a customer managed key would need
- * a key policy and a kms statement on each publisher (see the README).
+ * Every topic is encrypted at rest. A topic with a publisher in another account
+ * has a customer managed key of its own (rotation on, `alias/sns/<topic>`): AWS's
+ * managed key `alias/aws/sns` admits only its own account, so such a publisher
+ * could not publish to a topic encrypted with it. The key policy lets the
+ * publishers of other accounts use the key only through SNS, and each publisher's
+ * identity half gets the matching kms statement. A topic whose publishers are all
+ * in its own account uses `alias/aws/sns`, which needs no statement anywhere.
  * https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
  */
+import { createHash } from "node:crypto";
 import type { SharedResource } from "../config/model";
 import { sid, type Statement } from "../policies/document";
 import { mergeRoleStatements } from "../policies/merge";
 import type { ResourceKind } from "./kind";
+import { hasAlias } from "./kms";
 
 /** Topic actions per level, applied to the topic's ARN. */
 export const SNS_ACTIONS: Readonly<Record<string, readonly string[]>> = {
@@ -43,6 +48,24 @@ export function topicNameProblem(name: string): string | undefined {
 /** A topic whose name ends in `.fifo` is a FIFO topic. */
 export const isFifoTopic = (name: string): boolean => name.endsWith(".fifo");
 
+/** AWS's managed key for SNS: what a topic without a key of its own is encrypted with. */
+export const SNS_MANAGED_KEY = "alias/aws/sns";
+
+/**
+ * The alias of a topic's key: `alias/sns/<topic>`, and `alias/sns/fifo/<base>` for
+ * a FIFO topic (aliases take no `.`, and no topic name has a `/`, so the two never
+ * meet). An alias has at most 256 characters: a longer one is cut and followed by
+ * 8 hex digits of the name's SHA-256.
+ * https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html
+ */
+export function topicKeyAlias(name: string): string {
+  const alias = isFifoTopic(name) ? `alias/sns/fifo/${name.slice(0, -".fifo".length)}` : `alias/sns/${name}`;
+  return alias.length <= 256 ? alias : `${alias.slice(0, 247)}-${createHash("sha256").update(name).digest("hex").slice(0, 8)}`;
+}
+
+/** A topic needs a key of its own when one of its publishers is in another account. */
+export const publishedFromOtherAccounts = (topic: SharedResource): boolean => topic.grants.some((g) => g.level === "publish" && g.grantee.account !== topic.account);
+
 /**
  * Every topic refuses plain-HTTP requests for the actions any level grants (a
  * topic policy takes SNS's topic actions, not `sns:*`).
@@ -68,6 +91,22 @@ export const topicKind = {
   nameProblem: topicNameProblem,
   levels: ["publish", "subscribe"],
   forms: [{ arn: (arn) => arn, actions: SNS_ACTIONS, identitySid: (level) => `${sid(level)}Topics`, resourceSid: (level) => sid(level) }],
+  key: {
+    has: (_entry, topic) => publishedFromOtherAccounts(topic),
+    // A publisher of an encrypted topic needs a data key and, when SNS reuses one, to decrypt it; a
+    // subscriber needs nothing of the key (SNS decrypts for delivery). AWS's example writes
+    // kms:GenerateDataKey*; SNS calls GenerateDataKey, and identity halves name literal actions.
+    // https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
+    actions: { publish: ["kms:Decrypt", "kms:GenerateDataKey"] },
+    alias: topicKeyAlias,
+    service: "sns",
+    names: (topic: { readonly name: string }) => hasAlias(topicKeyAlias(topic.name)),
+    identitySid: () => "PublishTopicKeys",
+    resourceSid: () => "PublishThroughSns",
+    description: (name) => `Encryption of SNS topic ${name}`,
+    ref: { path: ["kms_master_key_id"] },
+    context: (name, _accountId, region) => ({ "kms:ViaService": `sns.${region}.amazonaws.com`, "kms:ResourceAliases": [topicKeyAlias(name)] }),
+  },
   arn: (name, accountId, region) => `arn:aws:sns:${region}:${accountId}:${name}`,
   // https://docs.aws.amazon.com/general/latest/gr/sns.html (topic policy, 30 KB)
   quota: { characters: 30720 },

@@ -1,5 +1,5 @@
 """Queues and topics against moto: deploy test/fixtures/e2e/messaging.yaml, check the
-queue, the topic and their policies through the emulator's API, re-plan empty, act
+queue, the topic, the topic's key and their policies through the emulator's API, re-plan empty, act
 as the users do (dev's CI role sends to the prod queue and publishes to the prod
 topic, staging's worker receives the message), record what moto does not enforce,
 destroy, and check that nothing is left."""
@@ -13,6 +13,7 @@ NAME = "messaging"
 PROD, STAGING, DEV = "111111111111", "222222222222", "333333333333"
 DEPLOY = "OrganizationAccountAccessRole"
 QUEUE, TOPIC = "order-events", "deploy-notices"
+TOPIC_KEY = f"alias/sns/{TOPIC}"
 
 
 def _policy(text: str) -> dict:
@@ -38,6 +39,13 @@ def run(e2e, endpoint: str, env: dict[str, str]) -> dict[str, str]:
         topic_arn = f"arn:aws:sns:{e2e.REGION}:{PROD}:{TOPIC}"
         topic = sns.get_topic_attributes(TopicArn=topic_arn)["Attributes"]
         e2e.check(json.loads(topic["Policy"]) == want_topic, f"messaging: the topic policy of {TOPIC} is the synthesized one")
+        # dev's CI role publishes from another account: the topic has a key of its own, not alias/aws/sns.
+        kms = admin.client("kms", endpoint_url=endpoint, verify=False)
+        want_key = _policy(next(iter(prod["aws_kms_key"].values()))["policy"])
+        key = kms.describe_key(KeyId=TOPIC_KEY)["KeyMetadata"]
+        e2e.check(kms.get_key_rotation_status(KeyId=key["KeyId"])["KeyRotationEnabled"], f"messaging: rotation is on for {TOPIC_KEY}")
+        e2e.check(json.loads(kms.get_key_policy(KeyId=key["KeyId"], PolicyName="default")["Policy"]) == want_key, f"messaging: the key policy of {TOPIC_KEY} is the synthesized one")
+        e2e.check(topic.get("KmsMasterKeyId") in (key["Arn"], key["KeyId"]), f"messaging: topic {TOPIC} is encrypted with {TOPIC_KEY} ({topic.get('KmsMasterKeyId')})")
         e2e.check(all(e2e.stack_json(s)["resource"].get("aws_sqs_queue") is None for s in ("dev", "staging")), "messaging: queues only in prod's stack")
 
         e2e.check(e2e.all_zero(e2e.plan_summary(env)), "messaging: plan again: no changes in any stack")

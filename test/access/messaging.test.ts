@@ -31,6 +31,7 @@ test("every queue and topic grant is allowed through both halves, at its level, 
     "dev/role/ci-runner → prod/topic/deploy-notices: publish [principal ARN, org `o-a1b2c3d4e5`, TLS]",
     "prod/operators → prod/topic/deploy-notices: subscribe [MFA, TLS]",
     "prod/role/order-processor → prod/queue/order-events: consume [TLS]",
+    "prod/role/order-processor → prod/topic/ops-alerts: publish [TLS]",
     "service/ec2.amazonaws.com → dev/role/ci-runner: assume [none]",
     "service/ecs-tasks.amazonaws.com → staging/role/worker: assume [none]",
     "service/lambda.amazonaws.com → prod/role/order-processor: assume [none]",
@@ -61,6 +62,33 @@ test("the gate passes, and every probe of both kinds runs and is denied", () => 
     "info service-trust-without-source-account prod aws_iam_role.order-processor",
   ]);
 });
+
+const allowed = (a: Analysis, caller: string, target: string) => a.access.filter((x) => x.caller === caller && x.target === target).map((x) => x.action).sort();
+
+test("a publisher in another account may use the topic's key through SNS (its identity half and the key policy, the third document); subscribers and same-account-only topics need no key", () => {
+  expect(allowed(clean, "dev/role/ci-runner", "prod/topic/deploy-notices")).toEqual(["kms:Decrypt", "kms:GenerateDataKey", "sns:GetTopicAttributes", "sns:Publish"]);
+  expect(allowed(clean, "dev/role/ci-runner", "prod/topic/audit-events.fifo")).toEqual(["kms:Decrypt", "kms:GenerateDataKey", "sns:GetTopicAttributes", "sns:Publish"]);
+  expect(allowed(clean, "staging/developers", "prod/topic/deploy-notices")).toEqual(["kms:Decrypt", "kms:GenerateDataKey", "sns:GetTopicAttributes", "sns:Publish"]);
+  expect(allowed(clean, "staging/role/worker", "prod/topic/deploy-notices")).toEqual(["sns:GetTopicAttributes", "sns:Subscribe"]);
+  expect(allowed(clean, "prod/role/order-processor", "prod/topic/ops-alerts")).toEqual(["sns:GetTopicAttributes", "sns:Publish"]);
+});
+
+test("the topic's key policy is evaluated: without the publisher's statement its kms requests are refused by the resource's half, and the gate says so", async () => {
+  const a = await broken("prod aws_kms_key.topic__deploy-notices", (d) => void (d.Statement = [sid(d, "EnableIamUserPermissions"), sid(d, "PublishThroughSnsPeopleWithMfa")]));
+  expect(passes(a)).toBe(false);
+  expect(allowed(a, "dev/role/ci-runner", "prod/topic/deploy-notices")).toEqual(["sns:GetTopicAttributes", "sns:Publish"]);
+  expect(a.verdict.differences.map((d) => d.message)).toContainEqual(expect.stringMatching(/^dev\/role\/ci-runner → prod\/topic\/deploy-notices: kms:Decrypt, kms:GenerateDataKey declared .* but not allowed: the resource's half/));
+});
+
+test("a subscriber granted the key on both halves fails the topic-other-level probe", async () => {
+  const keyPolicy = withPolicy(outdir, "prod aws_kms_key.topic__deploy-notices", (d) =>
+    d.Statement.push({ ...sid(d, "PublishThroughSnsRoleDevCiRunner"), Sid: "Wide", Condition: { ArnEquals: { "aws:PrincipalArn": "arn:aws:iam::222222222222:role/worker" } }, Principal: { AWS: "arn:aws:iam::222222222222:root" } }),
+  );
+  const out = withPolicy(keyPolicy, "staging aws_iam_role_policy.worker", (d) => d.Statement.push({ Sid: "Wide", Effect: "Allow", Action: "kms:GenerateDataKey", Resource: "arn:aws:kms:us-west-2:111111111111:key/*" }));
+  const a = await analyzed(model, out);
+  expect(passes(a)).toBe(false);
+  expect(probeFailures(a, "topic-other-level")).toEqual(expect.arrayContaining([expect.stringMatching(/^staging\/role\/worker → prod\/topic\/deploy-notices kms:GenerateDataKey /)]));
+}, 60_000);
 
 describe("each probe of the two kinds catches its hole", () => {
   test("a send grantee receiving and deleting messages: its identity half widened is enough, since dev's people hold send-consume on the queue's policy", async () => {

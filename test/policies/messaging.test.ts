@@ -10,7 +10,7 @@ import { checkStatementCounts } from "../../policies/limits";
 import { mergeRoleStatements } from "../../policies/merge";
 import type { AccountPlan } from "../../policies/plan";
 import { SQS_ACTIONS } from "../../resources/queue";
-import { SNS_ACTIONS } from "../../resources/topic";
+import { SNS_ACTIONS, topicKeyAlias } from "../../resources/topic";
 import { plan } from "../helpers";
 
 const FIXTURE = "test/fixtures/good/kinds-messaging.yaml";
@@ -145,6 +145,78 @@ describe("GIVEN prod's topic deploy-notices: dev/role/ci-runner publish, staging
     for (const level of Object.values(SNS_ACTIONS)) {
       for (const a of ["sns:SetTopicAttributes", "sns:DeleteTopic", "sns:AddPermission", "sns:RemovePermission"]) expect(level).not.toContain(a);
     }
+  });
+});
+
+describe("GIVEN topics published to from other accounts (deploy-notices, audit-events.fifo) and from their own account only (ops-alerts)", () => {
+  const topicEntry = (name: string) => accountPlan("prod").topics.find((t) => t.topic.name === name)!;
+  const keyPolicy = (name: string) => topicEntry(name).extra.find((d) => d.id === "key")?.document;
+  const VIA_SNS = { StringEquals: { "kms:ViaService": "sns.us-west-2.amazonaws.com" } };
+  const KEYS = "arn:aws:kms:us-west-2:111111111111:key/*";
+
+  test("THEN a topic with a publisher in another account has a key policy of its own: the root's administration first, each other account's publisher using the key only through SNS", () => {
+    const doc = keyPolicy("deploy-notices")!;
+    expect(topicEntry("deploy-notices").extra.map((d) => [d.id, d.characters])).toEqual([["key", 32768]]);
+    expect(doc.Statement[0]).toEqual({ Sid: "EnableIamUserPermissions", Effect: "Allow", Principal: { AWS: "arn:aws:iam::111111111111:root" }, Action: "kms:*", Resource: "*" });
+    expect(bySid(doc.Statement, "PublishThroughSnsRoleDevCiRunner")).toEqual({
+      Sid: "PublishThroughSnsRoleDevCiRunner",
+      Effect: "Allow",
+      Principal: { AWS: "arn:aws:iam::333333333333:root" },
+      Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+      Resource: "*",
+      Condition: { ArnEquals: { "aws:PrincipalArn": "arn:aws:iam::333333333333:role/ci-runner" }, StringEquals: { "aws:PrincipalOrgID": "o-a1b2c3d4e5", "kms:ViaService": "sns.us-west-2.amazonaws.com" } },
+    });
+    expect(bySid(doc.Statement, "PublishThroughSnsPeopleWithMfa")).toEqual({
+      Sid: "PublishThroughSnsPeopleWithMfa",
+      Effect: "Allow",
+      Principal: { AWS: "arn:aws:iam::222222222222:root" },
+      Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+      Resource: "*",
+      Condition: { Bool: { "aws:MultiFactorAuthPresent": "true" }, StringEquals: { "aws:PrincipalOrgID": "o-a1b2c3d4e5", "kms:ViaService": "sns.us-west-2.amazonaws.com" } },
+    });
+    // Subscribers need nothing of the key (SNS decrypts for delivery): no statement for staging's worker.
+    expect(doc.Statement.map((s) => s.Sid)).toEqual(["EnableIamUserPermissions", "PublishThroughSnsRoleDevCiRunner", "PublishThroughSnsPeopleWithMfa"]);
+  });
+
+  test("THEN the cross-account publisher's identity half names key/* of the topic's account and region, through SNS, narrowed to alias/sns/<topic> (alias/sns/fifo/<base> for a FIFO topic)", () => {
+    const keys = inline("dev", "role", "ci-runner").Statement.filter((s) => s.Resource === KEYS);
+    expect(keys).toEqual([
+      { Sid: "PublishTopicKeys", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: KEYS, Condition: { ...VIA_SNS, "ForAnyValue:StringEquals": { "kms:ResourceAliases": "alias/sns/fifo/audit-events" } } },
+      { Sid: "PublishTopicKeys2", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: KEYS, Condition: { ...VIA_SNS, "ForAnyValue:StringEquals": { "kms:ResourceAliases": "alias/sns/deploy-notices" } } },
+    ]);
+    const people = inline("staging", "group", "developers").Statement.filter((s) => s.Resource === KEYS);
+    expect(people.map((s) => [s.Sid, s.Condition])).toEqual([
+      ["PublishTopicKeysWithMfa", { Bool: { "aws:MultiFactorAuthPresent": "true" }, ...VIA_SNS, "ForAnyValue:StringEquals": { "kms:ResourceAliases": "alias/sns/deploy-notices" } }],
+    ]);
+  });
+
+  test("THEN subscribers get no kms statement, in either account", () => {
+    expect(JSON.stringify(inline("staging", "role", "worker"))).not.toContain("kms:");
+    expect(JSON.stringify(inline("prod", "group", "operators"))).not.toContain("kms:");
+  });
+
+  test("THEN a topic whose publishers are all in its own account has no key of its own and its publisher no kms statement (alias/aws/sns serves the account)", () => {
+    expect(topicEntry("ops-alerts").topic.ownKey).toBe(false);
+    expect(topicEntry("ops-alerts").extra).toEqual([]);
+    expect(topicPolicy("ops-alerts").Statement.map((s) => s.Sid)).toEqual(["DenyInsecureTransport"]);
+    expect(inline("prod", "role", "order-processor").Statement.filter((s) => JSON.stringify(s).includes("kms:"))).toEqual([]);
+    expect(onResource(inline("prod", "role", "order-processor").Statement, "arn:aws:sns:us-west-2:111111111111:ops-alerts")).toEqual([
+      { Sid: "PublishTopics", Effect: "Allow", Action: [...SNS_ACTIONS.publish], Resource: "arn:aws:sns:us-west-2:111111111111:ops-alerts" },
+    ]);
+  });
+});
+
+describe("GIVEN topic names of every form", () => {
+  test("THEN their key aliases are AWS aliases, distinct for a FIFO topic and a standard one of the same letters, and at most 256 characters", () => {
+    expect(topicKeyAlias("deploy-notices")).toBe("alias/sns/deploy-notices");
+    expect(topicKeyAlias("audit.fifo")).toBe("alias/sns/fifo/audit");
+    expect(topicKeyAlias("audit_fifo")).toBe("alias/sns/audit_fifo");
+    expect(topicKeyAlias("fifo")).toBe("alias/sns/fifo");
+    const long = topicKeyAlias("a".repeat(256));
+    expect(long).toHaveLength(256);
+    expect(long).toMatch(/^alias\/sns\/a+-[0-9a-f]{8}$/);
+    expect(topicKeyAlias("a".repeat(255) + "b")).not.toBe(long);
+    for (const alias of [long, topicKeyAlias(`${"b".repeat(251)}.fifo`)]) expect(alias).toMatch(/^alias\/[A-Za-z0-9/_-]{1,250}$/);
   });
 });
 
