@@ -9,7 +9,7 @@
 #                                         buckets, externals, an organization, an S3
 #                                         state backend, AdministratorAccess on roles
 #   scripts/ci/fork-check.sh invalid      a map with a bad reference: the map's checks
-#                                         must fail with the located problem, the suite pass
+#                                         must fail with the located problem
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 case "${1:-}" in
@@ -38,7 +38,9 @@ case "$kind" in
   invalid) sed 's#assumableBy: \[dev/developers\]#assumableBy: [dev/developpers]#' test/fixtures/example/accounts.yaml >"$map" ;;
 esac
 echo "fork-check $kind: the suite and the map's checks with $copy/$map"
-npm test -- --ci --silent
+# The suite does not read the map: it must pass with any valid one. (With an
+# invalid one the map's checks are what must fail; the suite is not run again.)
+[ "$kind" = invalid ] || npm test -- --ci --silent
 if [ "$kind" = invalid ]; then
   if out=$(bash scripts/ci/check-map.sh 2>&1); then echo "fork-check: an invalid map passed the map's checks" >&2; exit 1; fi
   echo "$out" | tail -n 3
