@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 /** The app's sources: what `main.ts` imports. Tests and scripts stay behind. */
-const SOURCES = ["main.ts", "app.ts", "config", "policies", "stacks"];
+const SOURCES = ["main.ts", "app.ts", "config", "policies", "resources", "stacks"];
 const PROVIDER = "@cdktf/provider-aws";
 
 /** `lib/<folder>` → the namespace the provider's index exports it as (`iam-role` → `iamRole`). */

@@ -16,6 +16,18 @@
  *   one bucket granting read-write to its own ci role, read to the previous and
  *   next account's ci role and read to the previous account's oncall group (the
  *   accounts form a ring).
+ *   Each also has a queue (`<account>-jobs`) its own ci role sends to and the
+ *   next account's ci role consumes, a topic (`<account>-deploys`) its own ci role
+ *   publishes to and its oncall group subscribes to, in every second account also
+ *   published to by the previous account's ci role (a publisher in another
+ *   account: the topic has a key of its own; the others use alias/aws/sns), and a
+ *   secret (`<account>/deploy-token`) read by its own ci role and the previous
+ *   account's; every fifth account also a key (`<account>-signing`:
+ *   encrypt-decrypt for its ci role, decrypt for the next account's) and a
+ *   KMS-encrypted bucket (`encryption: kms`: read-write for its ci role, read for
+ *   the next account's). Every grant names a neighbour, never identity's ci role:
+ *   one grant per account on that role would put its inline policy past IAM's
+ *   10,240 characters from a hundred accounts on (a key statement per topic key).
  * - three external vendors (with externalId), each assuming a read-only role in
  *   some of the accounts.
  * Account ids are unique 12-digit strings; bucket names are valid S3 names, unique
@@ -93,6 +105,12 @@ export interface MapSummary {
   readonly callers: number;
   /** Entries of every bucket's grants. */
   readonly bucketGrants: number;
+  readonly queues: number;
+  readonly topics: number;
+  readonly secrets: number;
+  readonly keys: number;
+  /** Entries of every queue's, topic's, secret's and key's grants. */
+  readonly otherGrants: number;
 }
 
 export interface GeneratedMap {
@@ -186,6 +204,9 @@ export function generateMap(opts: { accounts: number; seed?: number }): Generate
   let roles = 1;
   let callers = 1;
   let bucketGrants = 2;
+  let buckets = total;
+  let keys = 0;
+  let otherGrants = 0;
   workloads.forEach((w, i) => {
     const n = workloads.length;
     const prev = workloads[(i - 1 + n) % n];
@@ -220,6 +241,45 @@ export function generateMap(opts: { accounts: number; seed?: number }): Generate
     for (const nb of neighbours) line(`          ${nb}/role/ci: read`);
     if (prev.name !== w.name) line(`          ${prev.name}/oncall: read`);
     bucketGrants += 1 + neighbours.length + (prev.name !== w.name ? 1 : 0);
+    // No draw of the generator below: the names, ids and regions above stay those of earlier versions.
+    const keyed = (i + 1) % 5 === 0;
+    if (keyed) {
+      line(`      ${token}-${w.name}-exports:`);
+      line("        encryption: kms");
+      line("        grants:");
+      line(`          ${w.name}/role/ci: read-write`);
+      if (next.name !== w.name) line(`          ${next.name}/role/ci: read`);
+      buckets += 1;
+      bucketGrants += next.name !== w.name ? 2 : 1;
+    }
+    const other = (x: Workload) => x.name !== w.name;
+    line("    queues:");
+    line(`      ${w.name}-jobs:`);
+    line("        grants:");
+    line(`          ${w.name}/role/ci: ${other(next) ? "send" : "send-consume"}`);
+    if (other(next)) line(`          ${next.name}/role/ci: consume`);
+    line("    topics:");
+    line(`      ${w.name}-deploys:`);
+    line("        grants:");
+    line(`          ${w.name}/role/ci: publish`);
+    line(`          ${w.name}/oncall: subscribe`);
+    const crossPublisher = i % 2 === 1 && other(prev);
+    if (crossPublisher) line(`          ${prev.name}/role/ci: publish`);
+    line("    secrets:");
+    line(`      ${w.name}/deploy-token:`);
+    line("        grants:");
+    line(`          ${w.name}/role/ci: read`);
+    if (other(prev)) line(`          ${prev.name}/role/ci: read`);
+    otherGrants += (other(next) ? 2 : 1) + (crossPublisher ? 3 : 2) + (other(prev) ? 2 : 1);
+    if (keyed) {
+      line("    keys:");
+      line(`      ${w.name}-signing:`);
+      line("        grants:");
+      line(`          ${w.name}/role/ci: encrypt-decrypt`);
+      if (other(next)) line(`          ${next.name}/role/ci: decrypt`);
+      keys += 1;
+      otherGrants += other(next) ? 2 : 1;
+    }
   });
   line("");
   return {
@@ -230,9 +290,14 @@ export function generateMap(opts: { accounts: number; seed?: number }): Generate
       externals: vendors.length,
       roles,
       groups: PEOPLE.length + workloads.length,
-      buckets: total,
+      buckets,
       callers,
       bucketGrants,
+      queues: workloads.length,
+      topics: workloads.length,
+      secrets: workloads.length,
+      keys,
+      otherGrants,
     },
   };
 }

@@ -14,8 +14,8 @@ test("a seed and a size give the same bytes on every machine and every run", () 
   // Benchmark results are comparable across runs only while these hold. A deliberate
   // change to the generator updates them (and makes older results incomparable).
   const sha256 = (accounts: number) => createHash("sha256").update(generateMap({ accounts, seed: 42 }).text).digest("hex");
-  expect(sha256(3)).toBe("125e34ac0c3f6debed6b37ec86b5c90aee5d1c1add1a53ac6d0d4a653f94a1ba");
-  expect(sha256(1000)).toBe("b1dbaa35f0e322de62af616db173a39e850e3b8bab2b5beb36f49d118bfd3435");
+  expect(sha256(3)).toBe("a077fa2c58cba74bd19a04c919e8013aa758b18a21f853edc5502a67fe449945");
+  expect(sha256(1000)).toBe("ab7c6a4a282135669248920fc97a5ae1543a235f549b756ff55961f051b569f5");
 });
 
 test("fewer than 3 accounts is refused", () => {
@@ -32,6 +32,11 @@ test.each([3, 100])("a map of %i accounts loads and plans within AWS's limits", 
   expect(model.accounts.flatMap((a) => a.buckets)).toHaveLength(summary.buckets);
   expect(model.accounts.flatMap((a) => a.roles.flatMap((r) => r.callers))).toHaveLength(summary.callers);
   expect(model.accounts.flatMap((a) => a.buckets.flatMap((b) => b.grants))).toHaveLength(summary.bucketGrants);
+  expect(model.accounts.flatMap((a) => a.queues)).toHaveLength(summary.queues);
+  expect(model.accounts.flatMap((a) => a.topics)).toHaveLength(summary.topics);
+  expect(model.accounts.flatMap((a) => a.secrets)).toHaveLength(summary.secrets);
+  expect(model.accounts.flatMap((a) => a.keys)).toHaveLength(summary.keys);
+  expect(model.accounts.flatMap((a) => [...a.queues, ...a.topics, ...a.secrets, ...a.keys].flatMap((r) => r.grants))).toHaveLength(summary.otherGrants);
 
   const ids = [...model.accounts.map((a) => a.id), ...model.externals.map((e) => e.id)];
   expect(ids.every((id) => /^\d{12}$/.test(id))).toBe(true);
@@ -55,6 +60,17 @@ test("identity's groups assume the role of their name in every other account; ne
     // Its own ci role, two neighbours' ci roles and one neighbour group.
     expect(grantees.filter((g) => g.endsWith("/role/ci"))).toHaveLength(3);
     expect(grantees.filter((g) => g.endsWith("/group/oncall"))).toHaveLength(1);
+  }
+  // The new kinds in proportion: a queue, a topic and a secret per account; a key and a KMS-encrypted bucket in every fifth.
+  const all = <T>(pick: (a: (typeof others)[number]) => readonly T[]) => others.flatMap(pick);
+  expect([all((a) => a.queues).length, all((a) => a.topics).length, all((a) => a.secrets).length, all((a) => a.keys).length]).toEqual([99, 99, 99, 19]);
+  expect(all((a) => a.buckets).filter((b) => b.ownKey)).toHaveLength(19);
+  // Half the topics have a publisher in another account (a key of their own), half only their own ci role (alias/aws/sns).
+  expect(all((a) => a.topics).filter((t) => t.ownKey).length).toBe(49);
+  for (const account of others) {
+    const ci = (r: { grants: readonly { grantee: { kind: string; account: { name: string } } }[] }) => r.grants.filter((g) => g.grantee.kind === "role").map((g) => g.grantee.account.name === account.name);
+    expect(ci(account.queues[0])).toEqual([true, false]);
+    expect(ci(account.secrets[0])).toEqual([true, false]);
   }
   const vendorRoles = others.flatMap((a) => a.roles).filter((r) => r.callers.some((c) => c.principal.kind === "external"));
   expect(vendorRoles.length).toBeGreaterThan(0);
