@@ -173,7 +173,14 @@ def synth(map_path: Path, endpoint: str) -> list[str]:
     r = run(["node", str(ROOT / "dist" / "main.js")], cwd=ROOT, env={**tf_env(endpoint), "ACCOUNT_MAP": str(map_path), "CDKTF_OUTDIR": str(OUT)})
     if r.returncode != 0:
         raise Failure(f"synth failed: {r.stderr}")
-    return sorted(p.name for p in (OUT / "stacks").iterdir())
+    # The stacks of this map are the manifest's; a folder left by an earlier map
+    # (the onboarding's qa, before an independent phase) goes, so that plans and
+    # checks see this map alone. State lives beside the output folder, not in it.
+    stacks = sorted(json.loads((OUT / "manifest.json").read_text())["stacks"])
+    for left in (OUT / "stacks").iterdir():
+        if left.name not in stacks:
+            shutil.rmtree(left)
+    return stacks
 
 
 def terraform(stack: str, env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
