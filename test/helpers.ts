@@ -7,7 +7,7 @@ import { planWithinLimits } from "../policies/limits";
 import type { AccountPlan } from "../policies/plan";
 import { AccountStack } from "../stacks/account-stack";
 
-/** The tests' own copy of the example map: config/accounts.yaml is the user's, and no test reads it. */
+/** The tests' own copy of the example map: the user's map is theirs, and no test reads it. */
 export const EXAMPLE_MAP = "test/fixtures/example/accounts.yaml";
 export const exampleText = (): string => readFileSync(EXAMPLE_MAP, "utf8");
 
