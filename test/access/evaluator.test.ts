@@ -1,0 +1,79 @@
+/**
+ * The evaluator's two shortcuts (access/evaluator.ts) change no decision: a request
+ * asked again as it is answers from the memo, a changed policy is asked anew; and
+ * the evaluator's case-insensitive comparison of operator names agrees with the
+ * collation it replaces.
+ */
+import { dirname, join } from "node:path";
+import { createEvaluator, type SimRequest } from "../../access/evaluator";
+import type { PolicyText } from "../../access/types";
+
+const bucketPolicy = (condition: Record<string, Record<string, string>>): PolicyText => ({
+  stack: "data",
+  address: "aws_s3_bucket_policy.data",
+  label: "bucket policy",
+  size: 0,
+  document: {
+    Version: "2012-10-17",
+    Statement: [{ Sid: "Read", Effect: "Allow", Principal: { AWS: "arn:aws:iam::111111111111:root" }, Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::data/*"], Condition: condition }],
+  },
+});
+
+const request = (resourcePolicy: PolicyText, context: Record<string, string>): SimRequest => ({
+  principal: "arn:aws:iam::111111111111:user/alice",
+  action: "s3:GetObject",
+  resource: "arn:aws:s3:::data/report.txt",
+  resourceAccount: "222222222222",
+  identity: "outside",
+  resourcePolicy,
+  // The program always sends the caller's account (access/effective.ts): a cross-account grant to an account root needs it.
+  context: { "aws:PrincipalAccount": "111111111111", ...context },
+});
+
+test("a request asked again as it is is answered once; the same strings with another policy are evaluated anew", async () => {
+  const evaluator = createEvaluator();
+  const mfa = bucketPolicy({ Bool: { "aws:MultiFactorAuthPresent": "true" } });
+  const context = { "aws:MultiFactorAuthPresent": "false", "aws:SecureTransport": "true" };
+  expect((await evaluator.evaluate(request(mfa, context))).result).toBe("ImplicitlyDenied");
+  expect((await evaluator.evaluate(request(mfa, { ...context }))).result).toBe("ImplicitlyDenied");
+  expect(evaluator.runs).toBe(1);
+  // Every string of the request the same, the policy another object with another condition: not the first answer.
+  const tls = bucketPolicy({ Bool: { "aws:SecureTransport": "true" } });
+  expect((await evaluator.evaluate(request(tls, context))).result).toBe("Allowed");
+  expect(evaluator.runs).toBe(2);
+});
+
+test("operator names in any letter case are read as AWS reads them", async () => {
+  const evaluator = createEvaluator();
+  const lower = bucketPolicy({ boolifexists: { "aws:MultiFactorAuthPresent": "true" } });
+  expect((await evaluator.evaluate(request(lower, { "aws:MultiFactorAuthPresent": "false" }))).result).toBe("ImplicitlyDenied");
+  expect((await evaluator.evaluate(request(lower, {}))).result).toBe("Allowed");
+  expect((await evaluator.evaluate(request(lower, { "aws:MultiFactorAuthPresent": "true" }))).result).toBe("Allowed");
+});
+
+test("the replaced comparison agrees with the collation it replaces, for ASCII and for other text", () => {
+  const utils = require(join(dirname(require.resolve("@cloud-copilot/iam-policy")), "utils.js")) as {
+    caseInsensitiveEquals: (a: string, b: string) => boolean;
+    caseInsensitiveEndsWith: (value: string, suffix: string) => boolean;
+  };
+  // Loading the evaluator replaced both (access/evaluator.ts).
+  expect(utils.caseInsensitiveEquals.name).not.toBe("caseInsensitiveEquals");
+  expect(utils.caseInsensitiveEndsWith.name).not.toBe("caseInsensitiveEndsWith");
+  const collated = (a: string, b: string) => a.localeCompare(b, undefined, { sensitivity: "accent" }) === 0;
+  const pairs: [string, string][] = [
+    ["ForAnyValue", "foranyvalue"],
+    ["ForAllValues", "ForAnyValue"],
+    ["Bool", "Boolx"],
+    ["StringEquals", "STRINGEQUALS"],
+    ["ArnLike", "Arn Like"],
+    ["a-b_c.d:e", "A-B_C.D:E"],
+    ["", ""],
+    ["Straße", "STRASSE"],
+    ["é", "E"],
+    ["É", "é"],
+  ];
+  for (const [a, b] of pairs) expect(`${a} ~ ${b}: ${utils.caseInsensitiveEquals(a, b)}`).toBe(`${a} ~ ${b}: ${collated(a, b)}`);
+  expect(utils.caseInsensitiveEndsWith("BoolIfExists", "ifexists")).toBe(true);
+  expect(utils.caseInsensitiveEndsWith("BoolIfExist", "IfExists")).toBe(false);
+  expect(utils.caseInsensitiveEndsWith("StringEquals", "IfExists")).toBe(false);
+});
