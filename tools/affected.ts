@@ -5,6 +5,7 @@
  * lists each stack as added, changed, removed or unchanged, with the grants and
  * resources that changed it (tools/affected-stacks.ts).
  */
+import { appendFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { ConfigError } from "../config/errors";
 import { DEFAULT_MAP, loadAccountMap, loadAccountMapText } from "../config/load";
@@ -13,7 +14,7 @@ import { synthesizedStacks as synthesized } from "./affected-synth";
 import { type Command, CommandError, parseCommandLine, runCommand, UsageError } from "./cli";
 import { mapAtRevision } from "./git";
 
-const SYNOPSIS = "npm run affected -- <git-ref> [--map FILE] [--json | --matrix]";
+const SYNOPSIS = "npm run affected -- <git-ref> [--map FILE] [--json | --matrix] [--report FILE]";
 
 const COMMAND: Command = {
   name: "affected",
@@ -30,13 +31,15 @@ unchanged, with the grants, entities and Terraform addresses that changed it.
   --matrix     lines for $GITHUB_OUTPUT: count=<stacks to deploy>, chunks=<n>,
                matrix-<i>={"include":[{"stack":...}]} of at most 256 stacks each
                (GitHub's limit per matrix); added and changed stacks only
+  --report FILE  also append the text report to FILE as Markdown (a job summary:
+               $GITHUB_STEP_SUMMARY)
   -h, --help   this text
 
 Exit status 0 (whatever changed), 1 when a map is invalid, 2 on a usage error.
 `,
 };
 
-const OPTIONS = { map: { type: "string" }, json: { type: "boolean" }, matrix: { type: "boolean" } } as const;
+const OPTIONS = { map: { type: "string" }, json: { type: "boolean" }, matrix: { type: "boolean" }, report: { type: "string" } } as const;
 
 async function main(): Promise<number> {
   const { values, positionals } = parseCommandLine(COMMAND, OPTIONS, process.argv.slice(2));
@@ -58,6 +61,7 @@ async function main(): Promise<number> {
   }
   const changes = compareStacks(before, synthesized(model));
   const names = { map: then.gitPath, ref };
+  if (values.report) appendFileSync(values.report, `## Affected stacks\n\n\`\`\`\n${renderAffected(changes, names)}\`\`\`\n`);
   process.stdout.write(values.json ? renderAffectedJson(changes, names) : values.matrix ? renderMatrixOutputs(changes) : renderAffected(changes, names));
   process.stderr.write(`affected: ${changes.length} stacks compared in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
   return 0;

@@ -153,7 +153,7 @@ describe("the command", () => {
 
   test("an unknown revision or a missing one is a usage error (exit 2); a bad map at the working tree exits 1 with its located report", () => {
     const dir = repository();
-    expect(affected(dir, "no-such-ref", "--map", "accounts.yaml")).toMatchObject({ status: 2, stderr: `affected: no-such-ref: no such git revision; usage: npm run affected -- <git-ref> [--map FILE] [--json | --matrix]\n` });
+    expect(affected(dir, "no-such-ref", "--map", "accounts.yaml")).toMatchObject({ status: 2, stderr: `affected: no-such-ref: no such git revision; usage: npm run affected -- <git-ref> [--map FILE] [--json | --matrix] [--report FILE]\n` });
     expect(affected(dir, "--map", "accounts.yaml").status).toBe(2);
     writeFileSync(join(dir, "accounts.yaml"), "version: 2\naccounts: {}\n");
     const bad = affected(dir, "HEAD", "--map", "accounts.yaml");
