@@ -71,7 +71,7 @@ describe("the workflow", () => {
     expect(apply.strategy.matrix).toBe("${{ fromJSON(needs.check.outputs.matrix-0) }}");
     const credentials = apply.steps.find((s: { uses?: string }) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"));
     expect(credentials.uses).toMatch(/@[0-9a-f]{40}$/);
-    expect(credentials.with).toEqual({ "role-to-assume": "arn:aws:iam::555555555555:role/deployer", "aws-region": "us-east-1" });
+    expect(credentials.with).toEqual({ "role-to-assume": "arn:aws:iam::777777777777:role/deployer", "aws-region": "us-east-1" });
     expect(wf.jobs["plan-0"].environment).toBe("accounts-plan");
     for (const job of Object.values(wf.jobs) as { steps: { uses?: string }[] }[]) for (const s of job.steps) if (s.uses) expect(s.uses).toMatch(/@[0-9a-f]{40}$/);
   });
