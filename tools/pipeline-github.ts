@@ -98,6 +98,19 @@ const q = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 
 /** The workflow's text. Throws ConfigError when the map declares no usable deploy role. */
 export function githubWorkflow(model: Model, opts: GithubPipelineOptions): string {
+  if (model.state.backend === "local") {
+    // Each job's runner is new: local state would be lost after every apply, and the next one would create everything again.
+    throw new ConfigError([
+      {
+        file: model.file,
+        line: 1,
+        column: 1,
+        path: "state",
+        message: "the pipeline needs state that outlives a job, and this map keeps local state (no state block, or backend: local)",
+        hint: "add a state block with backend: s3 (bucket, region) or backend: cloud (organization); see the README, Deploying for real",
+      },
+    ]);
+  }
   const { role, repo } = deployTarget(model, opts);
   const env = environments(opts.name);
   const chunks = chunkCount(model.accounts.length);

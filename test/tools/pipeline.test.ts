@@ -31,9 +31,17 @@ async function errorOf(text: string): Promise<string> {
 
 describe("the deploy role", () => {
   test("a map with no role trusting a GitHub workflow is refused, located, with how to declare one", async () => {
-    expect(await errorOf(exampleText())).toBe(
-      "test.yaml:20:5 accounts: no role trusts a GitHub workflow (github/<owner>/<repo>@env:<environment>), so the pipeline has no role to deploy with " +
+    expect(await errorOf(exampleText().replace("external:\n", "state:\n  backend: s3\n  bucket: acme-terraform-state\n  region: us-east-1\n\nexternal:\n"))).toBe(
+      "test.yaml:25:5 accounts: no role trusts a GitHub workflow (github/<owner>/<repo>@env:<environment>), so the pipeline has no role to deploy with " +
         "(declare a role that trusts the pipeline's environments, e.g. in a tooling account: roles: { deployer: { assumableBy: [github/<owner>/<repo>@env:accounts-plan, github/<owner>/<repo>@env:accounts-apply, github/<owner>/<repo>@env:accounts-approval], requireMfa: false, policies: [assume-deploy-roles] } }, with that policy allowing sts:AssumeRole on each account's deployRole)\n" +
+        "1 problem in test.yaml; nothing was synthesized.",
+    );
+  });
+
+  test("a map keeping local state is refused: every job's runner is new", async () => {
+    const text = pipelineText().replace("state:                                       # the pipeline's jobs share state: never local\n  backend: s3\n  bucket: acme-terraform-state\n  region: us-east-1\n", "");
+    expect(await errorOf(text)).toBe(
+      "test.yaml:1:1 state: the pipeline needs state that outlives a job, and this map keeps local state (no state block, or backend: local) (add a state block with backend: s3 (bucket, region) or backend: cloud (organization); see the README, Deploying for real)\n" +
         "1 problem in test.yaml; nothing was synthesized.",
     );
   });
@@ -41,7 +49,7 @@ describe("the deploy role", () => {
   test("a deploy role missing one of the pipeline's environments is refused at its assumableBy", async () => {
     const text = pipelineText().replace("          - github/acme/infra@env:accounts-approval\n", "");
     expect(await errorOf(text)).toBe(
-      'test.yaml:32:13 accounts.tooling.roles.deployer.assumableBy: the deploy role does not trust the pipeline\'s GitHub environment "accounts-approval" of acme/infra (add github/acme/infra@env:accounts-approval to its assumableBy)\n' +
+      'test.yaml:37:13 accounts.tooling.roles.deployer.assumableBy: the deploy role does not trust the pipeline\'s GitHub environment "accounts-approval" of acme/infra (add github/acme/infra@env:accounts-approval to its assumableBy)\n' +
         "1 problem in test.yaml; nothing was synthesized.",
     );
   });
@@ -81,7 +89,7 @@ describe("the workflow", () => {
   });
 
   test("a cloud backend gives Terraform the HCP Terraform token from a repository secret", async () => {
-    const text = pipelineText().replace("external:\n", "state:\n  backend: cloud\n  organization: acme\n  hostname: tfe.example.com\n\nexternal:\n");
+    const text = pipelineText().replace("  backend: s3\n  bucket: acme-terraform-state\n  region: us-east-1\n", "  backend: cloud\n  organization: acme\n  hostname: tfe.example.com\n");
     const wf = parse(await workflowOf(text));
     const terraform = wf.jobs["apply-0"].steps.find((s: { uses?: string }) => s.uses?.startsWith("hashicorp/setup-terraform@"));
     expect(terraform.with).toMatchObject({ cli_config_credentials_hostname: "tfe.example.com", cli_config_credentials_token: "${{ secrets.TF_API_TOKEN }}" });
