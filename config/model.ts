@@ -185,7 +185,9 @@ export interface CustomerPolicy {
 /** Where Terraform keeps state. */
 export type StateBackend =
   | { readonly backend: "local" }
-  | { readonly backend: "s3"; readonly bucket: string; readonly region: string; readonly roleArn?: string };
+  | { readonly backend: "s3"; readonly bucket: string; readonly region: string; readonly roleArn?: string }
+  /** HCP Terraform or Terraform Enterprise: one workspace per stack, `<workspacePrefix><stack>`; hostname absent means app.terraform.io. */
+  | { readonly backend: "cloud"; readonly organization: string; readonly workspacePrefix: string; readonly hostname?: string };
 
 /** The whole resolved map. Accounts are in name order. */
 export interface Model {

@@ -539,15 +539,32 @@ function sessionSeconds(duration: string, path: readonly PathSegment[], ctx: Ctx
   return seconds;
 }
 
+/** The keys each state backend takes beside `backend`. */
+const STATE_KEYS = { local: [], s3: ["bucket", "region", "roleArn"], cloud: ["organization", "workspacePrefix", "hostname"] } as const;
+
 function resolveState(raw: unknown, ctx: Ctx): StateBackend | undefined {
   if (raw === undefined) return undefined;
   const input = validate(schema.State, raw, ["state"], ctx.source, ctx.issues);
   if (!input) return undefined;
-  if (input.backend === "local") {
-    for (const key of ["bucket", "region", "roleArn"] as const) {
-      if (input[key] !== undefined) ctx.report(["state", key], `"${key}" has no meaning with backend: local`, "remove it, or set backend: s3");
+  const own: readonly string[] = STATE_KEYS[input.backend];
+  for (const key of Object.values(STATE_KEYS).flat()) {
+    if (input[key] !== undefined && !own.includes(key)) {
+      const other = (Object.keys(STATE_KEYS) as (keyof typeof STATE_KEYS)[]).find((b) => (STATE_KEYS[b] as readonly string[]).includes(key))!;
+      ctx.report(["state", key], `"${key}" has no meaning with backend: ${input.backend}`, `remove it, or set backend: ${other}`);
     }
-    return { backend: "local" };
+  }
+  if (input.backend === "local") return { backend: "local" };
+  if (input.backend === "cloud") {
+    if (input.organization === undefined) {
+      ctx.report(["state"], 'missing required key "organization" for backend: cloud', "add organization: <HCP Terraform organization>");
+      return undefined;
+    }
+    return {
+      backend: "cloud",
+      organization: input.organization,
+      workspacePrefix: input.workspacePrefix ?? "",
+      ...(input.hostname !== undefined ? { hostname: input.hostname } : {}),
+    };
   }
   if (input.bucket === undefined) ctx.report(["state"], 'missing required key "bucket" for backend: s3', "add bucket: <state bucket name>");
   if (input.region === undefined) ctx.report(["state"], 'missing required key "region" for backend: s3', "add region: <state bucket region>");

@@ -77,12 +77,27 @@ export const Defaults = z.strictObject({
 
 export const Organization = z.strictObject({ id: OrganizationId });
 
+/** HCP Terraform organization and workspace names: letters, digits, - and _ (workspaces up to 90 characters). */
+const CloudName = (what: string) => pattern(/^[A-Za-z0-9_-]+$/, what, "letters, digits, - and _");
+
 export const State = z.strictObject({
-  backend: z.enum(["local", "s3"]),
+  backend: z.enum(["local", "s3", "cloud"]),
   bucket: BucketName.optional(),
   region: Region.optional(),
   /** Role to assume for state access when the state bucket lives in another account. */
   roleArn: pattern(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, "role ARN", "arn:aws:iam::<12 digits>:role/<name>").optional(),
+  /** backend: cloud: the HCP Terraform or Terraform Enterprise organization. */
+  organization: CloudName("organization name").max(40, { error: "organization name is longer than 40 characters (HCP Terraform's limit)" }).optional(),
+  /** backend: cloud: each stack's workspace is <workspacePrefix><stack>. */
+  workspacePrefix: z.string().regex(/^[A-Za-z0-9_-]*$/, { error: (iss) => `invalid workspace prefix ${show(iss.input)} (letters, digits, - and _)` })
+    .max(40, { error: "workspace prefix is longer than 40 characters (a workspace name is at most 90, and stack names take up to 50)" })
+    .optional(),
+  /** backend: cloud: a Terraform Enterprise host name; HCP Terraform (app.terraform.io) when absent. */
+  hostname: pattern(
+    /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+(:\d{1,5})?$/,
+    "host name",
+    "a host name such as app.terraform.io or tfe.example.com, without https:// or a path",
+  ).optional(),
 });
 
 export const External = z.strictObject({ id: AccountId, externalId: ExternalId });

@@ -9,7 +9,7 @@ import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
-import { LocalBackend, S3Backend, TerraformElement, TerraformOutput, TerraformResource, TerraformStack } from "cdktf";
+import { CloudBackend, LocalBackend, NamedCloudWorkspace, S3Backend, TerraformElement, TerraformOutput, TerraformResource, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import type { Account, StateBackend } from "../config/model";
 import { toJson as policyJson, type PolicyDocument } from "../policies/document";
@@ -121,6 +121,15 @@ export class AccountStack extends TerraformStack {
       // Relative to the stack's working directory (cdktf.out/stacks/<stack>): the
       // project root, where cdktf keeps local state, without a machine path in the output.
       new LocalBackend(this, { path: `../../../terraform.${name}.tfstate` });
+      return;
+    }
+    if (state.backend === "cloud") {
+      // One workspace per stack, so that HCP Terraform runs every stack's plans and applies on its own.
+      new CloudBackend(this, {
+        organization: state.organization,
+        workspaces: new NamedCloudWorkspace(`${state.workspacePrefix}${name}`),
+        ...(state.hostname !== undefined ? { hostname: state.hostname } : {}),
+      });
       return;
     }
     const backend = new S3Backend(this, {

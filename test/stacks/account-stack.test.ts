@@ -87,6 +87,23 @@ describe("backend", () => {
   });
 });
 
+describe("state: cloud", () => {
+  const cloud = (block: string) => exampleText().replace("external:\n", `state:\n${block}\nexternal:\n`);
+
+  test("every stack gets HCP Terraform's cloud block with a workspace of its own, <workspacePrefix><stack>", async () => {
+    const all = await synth(cloud("  backend: cloud\n  organization: acme\n  workspacePrefix: accounts-\n"));
+    for (const name of ["dev", "prod", "staging"]) {
+      expect(all[name].terraform.cloud).toEqual({ organization: "acme", workspaces: { name: `accounts-${name}` } });
+      expect(all[name].terraform.backend).toBeUndefined();
+    }
+  });
+
+  test("a Terraform Enterprise host name is written; without a prefix the workspace is the stack's name", async () => {
+    const all = await synth(cloud("  backend: cloud\n  organization: acme\n  hostname: tfe.example.com\n"));
+    expect(all.prod.terraform.cloud).toEqual({ organization: "acme", hostname: "tfe.example.com", workspaces: { name: "prod" } });
+  });
+});
+
 describe("roles", () => {
   test("a role with its trust policy as literal JSON and its session length", () => {
     expect(prod).toHaveResourceWithProperties(IamRole, { name: "Monitoring", max_session_duration: 7200, provider: "aws.prod" });

@@ -1,0 +1,32 @@
+/**
+ * The account map as it was at a git revision, read with `git show` (nothing is
+ * checked out, the working tree is untouched).
+ */
+import { execFileSync } from "node:child_process";
+import { relative, resolve } from "node:path";
+import { CommandError, UsageError } from "./cli";
+
+const git = (args: string[]): string => execFileSync("git", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 256 * 1024 * 1024 });
+
+/** The map file's path inside the repository, and its text at `ref` (undefined when it did not exist there). */
+export function mapAtRevision(ref: string, mapFile: string): { gitPath: string; text?: string } {
+  let root: string;
+  try {
+    root = git(["rev-parse", "--show-toplevel"]).trim();
+  } catch {
+    throw new UsageError(`${ref}: comparing with a revision needs a git checkout`);
+  }
+  try {
+    git(["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]);
+  } catch {
+    throw new UsageError(`${ref}: no such git revision`);
+  }
+  const gitPath = relative(root, resolve(mapFile)).split("\\").join("/");
+  try {
+    return { gitPath, text: git(["show", `${ref}:${gitPath}`]) };
+  } catch (e) {
+    const stderr = String((e as { stderr?: string }).stderr ?? "");
+    if (/exists on disk, but not in|does not exist in/.test(stderr)) return { gitPath };
+    throw new CommandError(`git cannot show ${gitPath} at ${ref}: ${stderr.trim() || (e as Error).message}`);
+  }
+}
