@@ -7,6 +7,7 @@
  * policies that are not evaluated.
  */
 import { actionProblem } from "../config/actions";
+import { wordList } from "../config/words";
 import { sendsSourceAccount } from "../config/services";
 import { LIMITS } from "../policies/limits";
 import { arnAccount, asList, byText, conditionValues, hasCondition, hasWildcard, principalsOf, rootAccount, sortedUnique, statementsOf } from "./policy-json";
@@ -117,13 +118,9 @@ function wildResource(r: string): boolean {
 }
 
 /** The kinds' levels, for the wildcard fix: `bucket levels read and read-write`. */
-const KIND_LEVELS = KINDS.map((k) => `${k.noun} levels ${orAnd(k.levels)}`).join(", ");
+const KIND_LEVELS = KINDS.map((k) => `${k.noun} levels ${wordList(k.levels, "and")}`).join(", ");
 /** The kinds' ARN forms, for the wildcard fix. */
 const KIND_ARNS = KINDS.map((k) => k.access.arnExample).join(", ");
-
-function orAnd(words: readonly string[]): string {
-  return words.length < 2 ? words.join("") : `${words.slice(0, -1).join(", ")} and ${words[words.length - 1]}`;
-}
 
 function wildcards(p: PolicyText): Finding[] {
   const out: Finding[] = [];

@@ -3,6 +3,7 @@
  * machines, and an `~/.aws/config` snippet for people at the keyboard. Pure
  * functions of an {@link Analysis}: the same stacks always give the same bytes.
  */
+import { wordList } from "../config/words";
 import { KINDS, levelActions, type ResourceKind, section } from "../resources";
 import { groupId, resourceId, roleId } from "./ids";
 import type { Analysis } from "./analyze";
@@ -98,7 +99,7 @@ export function renderMarkdown(a: Analysis, opts: { mapFile: string; outdir: str
   lines.push("# Access report", "");
   lines.push(
     `Who can do what, where, after these stacks are applied: ${a.inventory.stacks.length} stacks in ${code(opts.outdir)}, synthesized from ${code(opts.mapFile)}. ` +
-      `Every allowed request below was found by evaluating both halves of the grant (the caller's identity policies and the role's trust policy or ${KINDS.map((k) => k.policyPhrase).join(" or ")}) with an IAM policy evaluator; nothing is taken from the map on trust.`,
+      `Every allowed request below was found by evaluating both halves of the grant (the caller's identity policies and ${wordList(["the role's trust policy", ...KINDS.map((k) => k.policyPhrase)], "or")}) with an IAM policy evaluator; nothing is taken from the map on trust.`,
     "",
   );
   lines.push(`**Verdict: ${verdictWord(a)}.**`, "");
@@ -164,7 +165,7 @@ export function verdictWord(a: Analysis): string {
   const errors = a.findings.filter((f) => f.severity === "error").length;
   if (a.verdict.ok && errors === 0) return "clean: every declared grant is allowed under its conditions, nothing undeclared is allowed, every probe is denied";
   const parts = [a.verdict.differences.length > 0 ? `${a.verdict.differences.length} differences` : undefined, errors > 0 ? `${errors} lint errors` : undefined];
-  return `FAILED: ${parts.filter(Boolean).join(" and ")}`;
+  return `FAILED: ${wordList(parts.filter((p) => p !== undefined), "and")}`;
 }
 
 /** True when the gate passes: no differences and no lint errors. */
@@ -282,7 +283,7 @@ export function trustGraphs(pairs: readonly GraphPair[]): string[] {
   byTarget.sort((x, y) => y.callers - x.callers || byText(x.acct, y.acct));
   const shown = byTarget.slice(0, GRAPH_ACCOUNT_LIMIT);
   const sections = ["roles", ...KINDS.map((k) => k.section)];
-  const reachable = `${sections.slice(0, -1).join(", ")} and ${sections[sections.length - 1]}`;
+  const reachable = wordList(sections, "and");
   const out = [
     `${pairs.length} caller → target pairs are too many for one graph: one graph per target account shows who can reach its ${reachable}, ` +
       `${shown.length === byTarget.length ? `all ${byTarget.length} accounts` : `the ${shown.length} accounts with the most callers of ${byTarget.length}`}, ` +

@@ -13,6 +13,7 @@ import * as schema from "./schema";
 import type { PathSegment, Source } from "./source";
 import { closest } from "./suggest";
 import { validate } from "./validate";
+import { wordList } from "./words";
 
 /** Defaults that apply when the map's `defaults` block leaves a key out. */
 export const BUILT_IN_DEFAULTS = {
@@ -352,15 +353,12 @@ const REFERENCE_FORM: Readonly<Record<Principal["kind"], string>> = {
   sso: "<account>/sso/<PermissionSet>",
 };
 
-/** `a`, `a or b`, `a, b or c`. */
-const orList = (words: readonly string[]): string => (words.length < 2 ? words.join("") : `${words.slice(0, -1).join(", ")} or ${words[words.length - 1]}`);
-
 /** True when a grant of the kind may not name a caller of this kind (undefined kind: `assumableBy`, which takes every caller). */
 const refuses = (grant: ResourceKind | undefined, caller: Principal["kind"]): grant is ResourceKind =>
   grant !== undefined && caller !== "sso" && !(grant.grantees as readonly string[]).includes(caller);
 
 /** The reference forms a grant of the kind may name. */
-const grantForms = (kind: ResourceKind): string => orList([...kind.grantees.map((k) => REFERENCE_FORM[k]), REFERENCE_FORM.sso]);
+const grantForms = (kind: ResourceKind): string => wordList([...kind.grantees.map((k) => REFERENCE_FORM[k]), REFERENCE_FORM.sso], "or");
 
 interface LookupOptions {
   readonly grant?: ResourceKind;

@@ -7,7 +7,7 @@
 import { bucketNameProblem } from "../config/schema";
 import type { SharedResource } from "../config/model";
 import { sid, type Statement } from "../policies/document";
-import type { ResourceKind } from "./kind";
+import { kindAccess, type ResourceKind } from "./kind";
 import { hasAlias } from "./kms";
 
 /** The alias of an `encryption: kms` bucket's key: `.` is not allowed in aliases, and `_` never appears in bucket names. */
@@ -89,25 +89,26 @@ export const bucketKind = {
   baseStatements: (bucket) => [denyInsecureTransport(bucket)],
   grantees: ["group", "role"],
   refusal: "give outside callers a role instead",
-  access: {
-    resourceType: "aws_s3_bucket",
-    nameAttribute: "bucket",
-    policy: { type: "aws_s3_bucket_policy", link: "bucket", attribute: "policy" },
-    service: "s3",
-    changes: [...BUCKET_CHANGES, ...OBJECT_CHANGES],
-    // An action that takes both (none of ours) is probed on the object.
-    probeArn: (arn, types, probe) => (types.includes("object") ? `${arn}/${probe}` : types.includes("bucket") ? arn : undefined),
-    tlsOnly: true,
-    probes: {
-      otherLevel: { id: "read-only-write", title: "A read grantee writing or deleting objects" },
-      change: {
-        id: "bucket-change",
-        title: "Any caller changing a bucket (policy, ACL, deletion, versioning, lifecycle, encryption, public access block, ownership) or destroying object versions",
+  access: kindAccess(
+    { id: "bucket", noun: "bucket" },
+    {
+      resourceType: "aws_s3_bucket",
+      nameAttribute: "bucket",
+      policyLink: "bucket",
+      service: "s3",
+      changes: [...BUCKET_CHANGES, ...OBJECT_CHANGES],
+      // An action that takes both (none of ours) is probed on the object.
+      probeArn: (arn, types, probe) => (types.includes("object") ? `${arn}/${probe}` : types.includes("bucket") ? arn : undefined),
+      tlsOnly: true,
+      probes: {
+        otherLevel: "A read grantee writing or deleting objects",
+        change: "Any caller changing a bucket (policy, ACL, deletion, versioning, lifecycle, encryption, public access block, ownership) or destroying object versions",
       },
-      plainHttp: { id: "plain-http", title: "Any request to a bucket without TLS (aws:SecureTransport false)" },
+      // Buckets were the only kind when these two were named.
+      probeIds: { otherLevel: "read-only-write", plainHttp: "plain-http" },
+      levelsNote: "`read` and `read-write` are the bucket levels of the map (objects, plus listing the bucket)",
+      wildcardResource: /^arn:aws[a-z-]*:s3:::[^/]*[*?]/,
+      arnExample: "arn:aws:s3:::<bucket> and arn:aws:s3:::<bucket>/*",
     },
-    levelsNote: "`read` and `read-write` are the bucket levels of the map (objects, plus listing the bucket)",
-    wildcardResource: /^arn:aws[a-z-]*:s3:::[^/]*[*?]/,
-    arnExample: "arn:aws:s3:::<bucket> and arn:aws:s3:::<bucket>/*",
-  },
+  ),
 } as const satisfies ResourceKind<"buckets", "bucket">;

@@ -7,7 +7,7 @@
  * `key/*` of its account and region and the alias in `kms:ResourceAliases`.
  * https://docs.aws.amazon.com/kms/latest/developerguide/alias-authorization.html
  */
-import type { ResourceKind } from "./kind";
+import { kindAccess, probeOn, type ResourceKind } from "./kind";
 import { hasAlias, KEY_CHANGES, KEY_POLICY_CHARACTERS, keyAdministration, keyArnPattern, probeKeyArn } from "./kms";
 
 const ENCRYPT = ["kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"];
@@ -45,22 +45,25 @@ export const keyKind: ResourceKind<"keys", "key"> = {
   baseStatements: (key: { readonly account: { readonly id: string } }) => [keyAdministration(key.account.id)],
   grantees: ["group", "role"],
   refusal: "give outside callers a role instead",
-  access: {
-    resourceType: "aws_kms_key",
-    nameAttribute: "description",
-    nameFrom: { type: "aws_kms_alias", link: "target_key_id", attribute: "name", strip: "alias/" },
-    context: (name: string) => ({ "kms:ResourceAliases": [keyAlias(name)] }),
-    policy: { attribute: "policy" },
-    service: "kms",
-    changes: KEY_CHANGES,
-    probeArn: (arn, types, probe) => (types.includes("key") ? probeKeyArn(arn, probe) : undefined),
-    // KMS endpoints accept only TLS: there is no plain-HTTP request to refuse.
-    tlsOnly: false,
-    probes: {
-      otherLevel: { id: "key-other-level", title: "A key grantee using what another level grants (decrypt-only encrypting, encrypt-only decrypting)" },
-      change: { id: "key-change", title: "Any caller managing a key (policy, grants, deletion, disabling, rotation, aliases)" },
+  access: kindAccess(
+    { id: "key", noun: "key" },
+    {
+      resourceType: "aws_kms_key",
+      nameAttribute: "description",
+      nameFrom: { type: "aws_kms_alias", link: "target_key_id", attribute: "name", strip: "alias/" },
+      context: (name: string) => ({ "kms:ResourceAliases": [keyAlias(name)] }),
+      // No policyLink: the key policy is the key's own `policy`.
+      service: "kms",
+      changes: KEY_CHANGES,
+      probeArn: probeOn("key", probeKeyArn),
+      // KMS endpoints accept only TLS: there is no plain-HTTP request to refuse.
+      tlsOnly: false,
+      probes: {
+        otherLevel: "A key grantee using what another level grants (decrypt-only encrypting, encrypt-only decrypting)",
+        change: "Any caller managing a key (policy, grants, deletion, disabling, rotation, aliases)",
+      },
+      levelsNote: "`encrypt`, `decrypt` and `encrypt-decrypt` are the key levels of the map",
+      arnExample: "arn:aws:kms:<region>:<account>:key/* with kms:ResourceAliases",
     },
-    levelsNote: "`encrypt`, `decrypt` and `encrypt-decrypt` are the key levels of the map",
-    arnExample: "arn:aws:kms:<region>:<account>:key/* with kms:ResourceAliases",
-  },
+  ),
 };

@@ -97,6 +97,48 @@ export interface KindAccess {
   readonly arnExample: string;
 }
 
+/**
+ * What a kind states of its access description; {@link kindAccess} writes the rest
+ * the same way for every kind.
+ */
+export interface KindAccessSpec extends Omit<KindAccess, "policy" | "probes"> {
+  /**
+   * The attribute of its `<resourceType>_policy` resource that refers to the
+   * resource (`queue_url`): the document is that resource's `policy`. Absent, the
+   * document is the resource's own `policy` (a key).
+   */
+  readonly policyLink?: string;
+  /** The titles of its level and change probes; the plain-HTTP probe's is written for every `tlsOnly` kind alike. */
+  readonly probes: { readonly otherLevel?: string; readonly change: string };
+  /** Probe ids other than `<id>-other-level`, `<id>-plain-http` (the ids report.json has carried since they were first written). */
+  readonly probeIds?: { readonly otherLevel?: string; readonly plainHttp?: string };
+}
+
+/**
+ * A kind's {@link KindAccess} from what differs between kinds: the policy resource
+ * is `<resourceType>_policy`, the probes' ids are `<id>-other-level`,
+ * `<id>-change` and `<id>-plain-http`, and a `tlsOnly` kind gets the plain-HTTP
+ * probe.
+ */
+export function kindAccess(kind: { readonly id: string; readonly noun: string }, spec: KindAccessSpec): KindAccess {
+  const { policyLink, probes, probeIds, ...rest } = spec;
+  return {
+    ...rest,
+    policy: policyLink === undefined ? { attribute: "policy" } : { type: `${spec.resourceType}_policy`, link: policyLink, attribute: "policy" },
+    probes: {
+      ...(probes.otherLevel === undefined ? {} : { otherLevel: { id: probeIds?.otherLevel ?? `${kind.id}-other-level`, title: probes.otherLevel } }),
+      change: { id: `${kind.id}-change`, title: probes.change },
+      ...(spec.tlsOnly ? { plainHttp: { id: probeIds?.plainHttp ?? `${kind.id}-plain-http`, title: `Any request to a ${kind.noun} without TLS (aws:SecureTransport false)` } } : {}),
+    },
+  };
+}
+
+/** A probe's ARN for a kind whose actions take one resource type (`queue`): the resource's ARN, or `concrete` of it (a secret's random suffix filled in). */
+export const probeOn =
+  (resourceType: string, concrete: (resourceArn: string, probeName: string) => string = (arn) => arn): KindAccess["probeArn"] =>
+  (arn, types, probe) =>
+    types.includes(resourceType) ? concrete(arn, probe) : undefined;
+
 /** One shareable resource kind. `S` is the map's section name, `I` the id segment of its targets. */
 export interface ResourceKind<S extends string = string, I extends string = string> {
   /** The section under `accounts.<name>` (`buckets`); also the key of the model's and plans' lists. */

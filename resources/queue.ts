@@ -9,7 +9,7 @@
 import type { SharedResource } from "../config/model";
 import { sid, type Statement } from "../policies/document";
 import { mergeRoleStatements } from "../policies/merge";
-import type { ResourceKind } from "./kind";
+import { kindAccess, probeOn, type ResourceKind } from "./kind";
 
 const SEND = ["sqs:SendMessage", "sqs:GetQueueUrl", "sqs:GetQueueAttributes"];
 const CONSUME = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueUrl", "sqs:GetQueueAttributes"];
@@ -65,21 +65,23 @@ export const queueKind = {
   baseStatements: (queue) => [denyInsecureQueueTransport(queue)],
   grantees: ["group", "role"],
   refusal: "give outside callers a role instead",
-  access: {
-    resourceType: "aws_sqs_queue",
-    nameAttribute: "name",
-    policy: { type: "aws_sqs_queue_policy", link: "queue_url", attribute: "policy" },
-    service: "sqs",
-    changes: QUEUE_CHANGES,
-    probeArn: (arn, types) => (types.includes("queue") ? arn : undefined),
-    tlsOnly: true,
-    probes: {
-      otherLevel: { id: "queue-other-level", title: "A queue grantee using another level's actions (a send grantee receiving or deleting messages, a consume grantee sending)" },
-      change: { id: "queue-change", title: "Any caller changing a queue (attributes, policy, permissions, tags), purging or deleting it" },
-      plainHttp: { id: "queue-plain-http", title: "Any request to a queue without TLS (aws:SecureTransport false)" },
+  access: kindAccess(
+    { id: "queue", noun: "queue" },
+    {
+      resourceType: "aws_sqs_queue",
+      nameAttribute: "name",
+      policyLink: "queue_url",
+      service: "sqs",
+      changes: QUEUE_CHANGES,
+      probeArn: probeOn("queue"),
+      tlsOnly: true,
+      probes: {
+        otherLevel: "A queue grantee using another level's actions (a send grantee receiving or deleting messages, a consume grantee sending)",
+        change: "Any caller changing a queue (attributes, policy, permissions, tags), purging or deleting it",
+      },
+      levelsNote: "`send`, `consume` and `send-consume` are the queue levels of the map",
+      wildcardResource: /^arn:aws[a-z-]*:sqs:[^:]*:[^:]*:[^:]*[*?]/,
+      arnExample: "arn:aws:sqs:<region>:<account>:<queue>",
     },
-    levelsNote: "`send`, `consume` and `send-consume` are the queue levels of the map",
-    wildcardResource: /^arn:aws[a-z-]*:sqs:[^:]*:[^:]*:[^:]*[*?]/,
-    arnExample: "arn:aws:sqs:<region>:<account>:<queue>",
-  },
+  ),
 } as const satisfies ResourceKind<"queues", "queue">;

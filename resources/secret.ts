@@ -10,7 +10,7 @@
 import { createHash } from "node:crypto";
 import type { Statement } from "../policies/document";
 import { hasAlias } from "./kms";
-import type { ResourceKind } from "./kind";
+import { kindAccess, probeOn, type ResourceKind } from "./kind";
 
 /** Secrets Manager's name rules. https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html */
 export function secretNameProblem(name: string): string | undefined {
@@ -86,20 +86,21 @@ export const secretKind = {
   baseStatements: () => [denySecretInsecureTransport()],
   grantees: ["group", "role"],
   refusal: "give outside callers a role instead",
-  access: {
-    resourceType: "aws_secretsmanager_secret",
-    nameAttribute: "name",
-    policy: { type: "aws_secretsmanager_secret_policy", link: "secret_arn", attribute: "policy" },
-    service: "secretsmanager",
-    changes: SECRET_CHANGES,
-    probeArn: (arn, types) => (types.includes("Secret") ? probeSecretArn(arn) : undefined),
-    tlsOnly: true,
-    probes: {
-      change: { id: "secret-change", title: "Any caller changing a secret (its value, policy, rotation, tags) or deleting it" },
-      plainHttp: { id: "secret-plain-http", title: "Any request to a secret without TLS (aws:SecureTransport false)" },
+  access: kindAccess(
+    { id: "secret", noun: "secret" },
+    {
+      resourceType: "aws_secretsmanager_secret",
+      nameAttribute: "name",
+      policyLink: "secret_arn",
+      service: "secretsmanager",
+      changes: SECRET_CHANGES,
+      probeArn: probeOn("Secret", probeSecretArn),
+      tlsOnly: true,
+      // One level: no grantee can use another's actions.
+      probes: { change: "Any caller changing a secret (its value, policy, rotation, tags) or deleting it" },
+      levelsNote: "`read` is the secret level of the map (its value and description, and decrypting it through Secrets Manager)",
+      wildcardResource: /^arn:aws[a-z-]*:secretsmanager:[^:]*:[^:]*:secret:[*?]/,
+      arnExample: "arn:aws:secretsmanager:<region>:<account>:secret:<name>-??????",
     },
-    levelsNote: "`read` is the secret level of the map (its value and description, and decrypting it through Secrets Manager)",
-    wildcardResource: /^arn:aws[a-z-]*:secretsmanager:[^:]*:[^:]*:secret:[*?]/,
-    arnExample: "arn:aws:secretsmanager:<region>:<account>:secret:<name>-??????",
-  },
+  ),
 } as const satisfies ResourceKind<"secrets", "secret">;

@@ -17,7 +17,7 @@ import { createHash } from "node:crypto";
 import type { SharedResource } from "../config/model";
 import { sid, type Statement } from "../policies/document";
 import { mergeRoleStatements } from "../policies/merge";
-import type { ResourceKind } from "./kind";
+import { kindAccess, probeOn, type ResourceKind } from "./kind";
 import { hasAlias } from "./kms";
 
 /** Topic actions per level, applied to the topic's ARN. */
@@ -115,21 +115,23 @@ export const topicKind = {
   baseStatements: (topic) => [denyInsecureTopicTransport(topic)],
   grantees: ["group", "role"],
   refusal: "give outside callers a role instead",
-  access: {
-    resourceType: "aws_sns_topic",
-    nameAttribute: "name",
-    policy: { type: "aws_sns_topic_policy", link: "arn", attribute: "policy" },
-    service: "sns",
-    changes: TOPIC_CHANGES,
-    probeArn: (arn, types) => (types.includes("topic") ? arn : undefined),
-    tlsOnly: true,
-    probes: {
-      otherLevel: { id: "topic-other-level", title: "A topic grantee using another level's actions (a publish grantee subscribing, a subscribe grantee publishing)" },
-      change: { id: "topic-change", title: "Any caller changing a topic (attributes, policy, permissions, tags, data protection) or deleting it" },
-      plainHttp: { id: "topic-plain-http", title: "Any request to a topic without TLS (aws:SecureTransport false)" },
+  access: kindAccess(
+    { id: "topic", noun: "topic" },
+    {
+      resourceType: "aws_sns_topic",
+      nameAttribute: "name",
+      policyLink: "arn",
+      service: "sns",
+      changes: TOPIC_CHANGES,
+      probeArn: probeOn("topic"),
+      tlsOnly: true,
+      probes: {
+        otherLevel: "A topic grantee using another level's actions (a publish grantee subscribing, a subscribe grantee publishing)",
+        change: "Any caller changing a topic (attributes, policy, permissions, tags, data protection) or deleting it",
+      },
+      levelsNote: "`publish` and `subscribe` are the topic levels of the map",
+      wildcardResource: /^arn:aws[a-z-]*:sns:[^:]*:[^:]*:[^:]*[*?]/,
+      arnExample: "arn:aws:sns:<region>:<account>:<topic>",
     },
-    levelsNote: "`publish` and `subscribe` are the topic levels of the map",
-    wildcardResource: /^arn:aws[a-z-]*:sns:[^:]*:[^:]*:[^:]*[*?]/,
-    arnExample: "arn:aws:sns:<region>:<account>:<topic>",
-  },
+  ),
 } as const satisfies ResourceKind<"topics", "topic">;

@@ -14,7 +14,8 @@ Phases (each timed):
   5. destroy    destroy every stack; nothing is left in any account.
   then the independent phases of scripts/e2e/phase_*.py, in name order: each
   module has NAME and run(e2e, endpoint, env), deploys a map of its own through the helpers
-  here (e2e is this module), checks it, and destroys it.
+  here (e2e is this module; deployed() synthesizes, applies, checks, re-plans and
+  destroys), checks it, and destroys it.
 
 For work on one of them: E2E_ONLY=<name>[,<name>] runs only those independent
 phases (not 1 to 5); E2E_WORK=<dir> puts the run's files there instead of
@@ -214,6 +215,24 @@ def apply_all(stacks: list[str], env: dict[str, str]) -> None:
 
 def destroy_all(stacks: list[str], env: dict[str, str]) -> None:
     each_stack(stacks, lambda s: terraform(s, env, "destroy", "-auto-approve"))
+
+
+@contextmanager
+def deployed(name: str, map_path: Path, endpoint: str, env: dict[str, str], stacks: list[str], checks):
+    """An independent phase's deploy: synthesize the map (its stacks exactly `stacks`),
+    apply every stack, run `checks()` (the phase's look through the emulator's API),
+    plan again with no changes; yields what `checks` returned, for the phase to act
+    on, and destroys every stack however the phase ends. A failed apply destroys
+    nothing: the run stops there, with the emulator."""
+    got = synth(map_path, endpoint)
+    check(got == stacks, f"{name}: one stack per account: {got}")
+    apply_all(got, env)
+    try:
+        found = checks()
+        check(all_zero(plan_summary(env)), f"{name}: plan again: no changes in any stack")
+        yield found
+    finally:
+        destroy_all(got, env)
 
 
 def plan_summary(env: dict[str, str]) -> dict[str, dict]:

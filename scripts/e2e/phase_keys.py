@@ -25,45 +25,45 @@ def _key_of(kms, alias: str) -> str:
     return kms.describe_key(KeyId=alias)["KeyMetadata"]["KeyId"]
 
 
+def _check(e2e, endpoint: str):
+    """The keys, the bucket's default encryption and the secret, through the emulator's API;
+    what acting as the users needs next: prod's kms, secretsmanager and s3 clients and the secret's ARN."""
+    prod = e2e.stack_json("prod")["resource"]
+    want = {k: _policy(r["policy"]) for k, r in prod["aws_kms_key"].items()}
+    admin = e2e.session(endpoint, PROD, DEPLOY)
+    kms = admin.client("kms", endpoint_url=endpoint, verify=False)
+    sm = admin.client("secretsmanager", endpoint_url=endpoint, verify=False)
+    s3 = admin.client("s3", endpoint_url=endpoint, verify=False)
+    aliases = sorted(a["AliasName"] for a in kms.list_aliases()["Aliases"] if not a["AliasName"].startswith("alias/aws/"))
+    e2e.check(len(aliases) == 3 and KEY in aliases and "alias/s3/prod-ledger-exports-e2e" in aliases, f"keys: the three keys' aliases: {aliases}")
+    for address, alias in (("artifact-signing", KEY), ("bucket__prod-ledger-exports-e2e", "alias/s3/prod-ledger-exports-e2e")):
+        key_id = _key_of(kms, alias)
+        e2e.check(kms.get_key_rotation_status(KeyId=key_id)["KeyRotationEnabled"], f"keys: rotation is on for {alias}")
+        got = json.loads(kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"])
+        e2e.check(got == want[address], f"keys: the key policy of {alias} is the synthesized one")
+    enc = s3.get_bucket_encryption(Bucket=BUCKET)["ServerSideEncryptionConfiguration"]["Rules"][0]
+    by_default = enc["ApplyServerSideEncryptionByDefault"]
+    e2e.check(by_default["SSEAlgorithm"] == "aws:kms" and by_default.get("KMSMasterKeyID", "").endswith(_key_of(kms, "alias/s3/prod-ledger-exports-e2e")),
+              f"keys: {BUCKET} is encrypted by default with its own key ({by_default})")
+    e2e.check(enc.get("BucketKeyEnabled") is True, f"keys: {BUCKET} uses S3 Bucket Keys")
+    secret = sm.describe_secret(SecretId=SECRET)
+    secret_alias = next(a for a in aliases if a.startswith("alias/secret/ledger-db-"))
+    e2e.check(secret.get("KmsKeyId", "").endswith(_key_of(kms, secret_alias)) or secret.get("KmsKeyId") == _key_of(kms, secret_alias),
+              f"keys: secret {SECRET} is encrypted with its own key ({secret.get('KmsKeyId')})")
+    want_secret = _policy(next(iter(prod["aws_secretsmanager_secret_policy"].values()))["policy"])
+    got_secret = json.loads(sm.get_resource_policy(SecretId=SECRET)["ResourcePolicy"])
+    e2e.check(got_secret == want_secret, f"keys: the secret policy of {SECRET} is the synthesized one")
+    return kms, sm, s3, secret["ARN"]
+
+
 def run(e2e, endpoint: str, env: dict[str, str]) -> dict[str, str]:
     findings: dict[str, str] = {}
-    stacks = e2e.synth(e2e.ROOT / "test" / "fixtures" / "e2e" / "keys.yaml", endpoint)
-    e2e.check(stacks == ["dev", "prod", "staging"], f"keys: one stack per account: {stacks}")
-    e2e.apply_all(stacks, env)
-    try:
-        prod = e2e.stack_json("prod")["resource"]
-        want = {k: _policy(r["policy"]) for k, r in prod["aws_kms_key"].items()}
-        admin = e2e.session(endpoint, PROD, DEPLOY)
-        kms = admin.client("kms", endpoint_url=endpoint, verify=False)
-        sm = admin.client("secretsmanager", endpoint_url=endpoint, verify=False)
-        s3 = admin.client("s3", endpoint_url=endpoint, verify=False)
-        aliases = sorted(a["AliasName"] for a in kms.list_aliases()["Aliases"] if not a["AliasName"].startswith("alias/aws/"))
-        e2e.check(len(aliases) == 3 and KEY in aliases and "alias/s3/prod-ledger-exports-e2e" in aliases, f"keys: the three keys' aliases: {aliases}")
-        for address, alias in (("artifact-signing", KEY), ("bucket__prod-ledger-exports-e2e", "alias/s3/prod-ledger-exports-e2e")):
-            key_id = _key_of(kms, alias)
-            e2e.check(kms.get_key_rotation_status(KeyId=key_id)["KeyRotationEnabled"], f"keys: rotation is on for {alias}")
-            got = json.loads(kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"])
-            e2e.check(got == want[address], f"keys: the key policy of {alias} is the synthesized one")
-        enc = s3.get_bucket_encryption(Bucket=BUCKET)["ServerSideEncryptionConfiguration"]["Rules"][0]
-        by_default = enc["ApplyServerSideEncryptionByDefault"]
-        e2e.check(by_default["SSEAlgorithm"] == "aws:kms" and by_default.get("KMSMasterKeyID", "").endswith(_key_of(kms, "alias/s3/prod-ledger-exports-e2e")),
-                  f"keys: {BUCKET} is encrypted by default with its own key ({by_default})")
-        e2e.check(enc.get("BucketKeyEnabled") is True, f"keys: {BUCKET} uses S3 Bucket Keys")
-        secret = sm.describe_secret(SecretId=SECRET)
-        secret_alias = next(a for a in aliases if a.startswith("alias/secret/ledger-db-"))
-        e2e.check(secret.get("KmsKeyId", "").endswith(_key_of(kms, secret_alias)) or secret.get("KmsKeyId") == _key_of(kms, secret_alias),
-                  f"keys: secret {SECRET} is encrypted with its own key ({secret.get('KmsKeyId')})")
-        want_secret = _policy(next(iter(prod["aws_secretsmanager_secret_policy"].values()))["policy"])
-        got_secret = json.loads(sm.get_resource_policy(SecretId=SECRET)["ResourcePolicy"])
-        e2e.check(got_secret == want_secret, f"keys: the secret policy of {SECRET} is the synthesized one")
-
-        e2e.check(e2e.all_zero(e2e.plan_summary(env)), "keys: plan again: no changes in any stack")
-
+    keys_map = e2e.ROOT / "test" / "fixtures" / "e2e" / "keys.yaml"
+    with e2e.deployed(NAME, keys_map, endpoint, env, ["dev", "prod", "staging"], lambda: _check(e2e, endpoint)) as (kms, sm, s3, secret_arn):
         # As the users do. The value is set outside the map: here, through the API as prod's deployer.
         sm.put_secret_value(SecretId=SECRET, SecretString="postgres://ledger:e2e@db/ledger")
         ci = e2e.session(endpoint, DEV, "ci-runner")
         ci_sm = ci.client("secretsmanager", endpoint_url=endpoint, verify=False)
-        secret_arn = secret["ARN"]
         try:
             value = ci_sm.get_secret_value(SecretId=secret_arn)["SecretString"]
             e2e.check(value == "postgres://ledger:e2e@db/ledger", "keys: dev/role/ci-runner read the prod secret by its ARN")
@@ -134,8 +134,6 @@ def run(e2e, endpoint: str, env: dict[str, str]) -> dict[str, str]:
             findings["secret_write"] = f"refused ({e.response['Error']['Code']}) dev's CI role putting a value in the prod secret, not as a policy decision when the code is a missing secret"
         for k in ("kms_manage", "secret_write"):
             e2e.log(f"keys: {findings[k]}")
-    finally:
-        e2e.destroy_all(stacks, env)
     admin = e2e.session(endpoint, PROD, DEPLOY)
     kms = admin.client("kms", endpoint_url=endpoint, verify=False)
     left_aliases = [a["AliasName"] for a in kms.list_aliases()["Aliases"] if not a["AliasName"].startswith("alias/aws/")]

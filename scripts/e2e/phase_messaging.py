@@ -20,36 +20,37 @@ def _policy(text: str) -> dict:
     return json.loads(text.replace("$${", "${"))
 
 
+def _check(e2e, endpoint: str):
+    """The queue, the topic, the topic's key and their policies, through the emulator's API;
+    what acting as the users needs next: prod's sqs client, the queue's URL and attributes, the topic's ARN."""
+    prod = e2e.stack_json("prod")["resource"]
+    want_queue = _policy(next(iter(prod["aws_sqs_queue_policy"].values()))["policy"])
+    want_topic = _policy(next(iter(prod["aws_sns_topic_policy"].values()))["policy"])
+    admin = e2e.session(endpoint, PROD, DEPLOY)
+    sqs = admin.client("sqs", endpoint_url=endpoint, verify=False)
+    sns = admin.client("sns", endpoint_url=endpoint, verify=False)
+    url = sqs.get_queue_url(QueueName=QUEUE)["QueueUrl"]
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    e2e.check(attrs.get("SqsManagedSseEnabled") == "true", f"messaging: queue {QUEUE} has SQS-managed SSE")
+    e2e.check(json.loads(attrs["Policy"]) == want_queue, f"messaging: the queue policy of {QUEUE} is the synthesized one")
+    topic_arn = f"arn:aws:sns:{e2e.REGION}:{PROD}:{TOPIC}"
+    topic = sns.get_topic_attributes(TopicArn=topic_arn)["Attributes"]
+    e2e.check(json.loads(topic["Policy"]) == want_topic, f"messaging: the topic policy of {TOPIC} is the synthesized one")
+    # dev's CI role publishes from another account: the topic has a key of its own, not alias/aws/sns.
+    kms = admin.client("kms", endpoint_url=endpoint, verify=False)
+    want_key = _policy(next(iter(prod["aws_kms_key"].values()))["policy"])
+    key = kms.describe_key(KeyId=TOPIC_KEY)["KeyMetadata"]
+    e2e.check(kms.get_key_rotation_status(KeyId=key["KeyId"])["KeyRotationEnabled"], f"messaging: rotation is on for {TOPIC_KEY}")
+    e2e.check(json.loads(kms.get_key_policy(KeyId=key["KeyId"], PolicyName="default")["Policy"]) == want_key, f"messaging: the key policy of {TOPIC_KEY} is the synthesized one")
+    e2e.check(topic.get("KmsMasterKeyId") in (key["Arn"], key["KeyId"]), f"messaging: topic {TOPIC} is encrypted with {TOPIC_KEY} ({topic.get('KmsMasterKeyId')})")
+    e2e.check(all(e2e.stack_json(s)["resource"].get("aws_sqs_queue") is None for s in ("dev", "staging")), "messaging: queues only in prod's stack")
+    return sqs, url, attrs, topic_arn
+
+
 def run(e2e, endpoint: str, env: dict[str, str]) -> dict[str, str]:
     findings: dict[str, str] = {}
-    stacks = e2e.synth(e2e.ROOT / "test" / "fixtures" / "e2e" / "messaging.yaml", endpoint)
-    e2e.check(stacks == ["dev", "prod", "staging"], f"messaging: one stack per account: {stacks}")
-    e2e.apply_all(stacks, env)
-    try:
-        prod = e2e.stack_json("prod")["resource"]
-        want_queue = _policy(next(iter(prod["aws_sqs_queue_policy"].values()))["policy"])
-        want_topic = _policy(next(iter(prod["aws_sns_topic_policy"].values()))["policy"])
-        admin = e2e.session(endpoint, PROD, DEPLOY)
-        sqs = admin.client("sqs", endpoint_url=endpoint, verify=False)
-        sns = admin.client("sns", endpoint_url=endpoint, verify=False)
-        url = sqs.get_queue_url(QueueName=QUEUE)["QueueUrl"]
-        attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
-        e2e.check(attrs.get("SqsManagedSseEnabled") == "true", f"messaging: queue {QUEUE} has SQS-managed SSE")
-        e2e.check(json.loads(attrs["Policy"]) == want_queue, f"messaging: the queue policy of {QUEUE} is the synthesized one")
-        topic_arn = f"arn:aws:sns:{e2e.REGION}:{PROD}:{TOPIC}"
-        topic = sns.get_topic_attributes(TopicArn=topic_arn)["Attributes"]
-        e2e.check(json.loads(topic["Policy"]) == want_topic, f"messaging: the topic policy of {TOPIC} is the synthesized one")
-        # dev's CI role publishes from another account: the topic has a key of its own, not alias/aws/sns.
-        kms = admin.client("kms", endpoint_url=endpoint, verify=False)
-        want_key = _policy(next(iter(prod["aws_kms_key"].values()))["policy"])
-        key = kms.describe_key(KeyId=TOPIC_KEY)["KeyMetadata"]
-        e2e.check(kms.get_key_rotation_status(KeyId=key["KeyId"])["KeyRotationEnabled"], f"messaging: rotation is on for {TOPIC_KEY}")
-        e2e.check(json.loads(kms.get_key_policy(KeyId=key["KeyId"], PolicyName="default")["Policy"]) == want_key, f"messaging: the key policy of {TOPIC_KEY} is the synthesized one")
-        e2e.check(topic.get("KmsMasterKeyId") in (key["Arn"], key["KeyId"]), f"messaging: topic {TOPIC} is encrypted with {TOPIC_KEY} ({topic.get('KmsMasterKeyId')})")
-        e2e.check(all(e2e.stack_json(s)["resource"].get("aws_sqs_queue") is None for s in ("dev", "staging")), "messaging: queues only in prod's stack")
-
-        e2e.check(e2e.all_zero(e2e.plan_summary(env)), "messaging: plan again: no changes in any stack")
-
+    messaging_map = e2e.ROOT / "test" / "fixtures" / "e2e" / "messaging.yaml"
+    with e2e.deployed(NAME, messaging_map, endpoint, env, ["dev", "prod", "staging"], lambda: _check(e2e, endpoint)) as (sqs, url, attrs, topic_arn):
         # As the users do: dev's CI role sends and publishes, staging's worker receives.
         ci = e2e.session(endpoint, DEV, "ci-runner")
         worker = e2e.session(endpoint, STAGING, "worker")
@@ -97,8 +98,6 @@ def run(e2e, endpoint: str, env: dict[str, str]) -> dict[str, str]:
             findings["sns_iam"] = f"refused ({e.response['Error']['Code']}), not as a policy decision when the code is a missing topic"
         for k in ("sqs_iam", "sqs_change", "sns_iam"):
             e2e.log(f"messaging: {findings[k]}")
-    finally:
-        e2e.destroy_all(stacks, env)
     admin = e2e.session(endpoint, PROD, DEPLOY)
     left_queues = admin.client("sqs", endpoint_url=endpoint, verify=False).list_queues().get("QueueUrls", [])
     left_topics = admin.client("sns", endpoint_url=endpoint, verify=False).list_topics().get("Topics", [])

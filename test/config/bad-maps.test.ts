@@ -4,7 +4,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { ConfigError } from "../../config/errors";
-import { loadAccountMap } from "../../config/load";
+import { DEFAULT_MAP, loadAccountMap } from "../../config/load";
 import { planWithinLimits } from "../../policies/limits";
 
 const FIXTURES = "test/fixtures/bad";
@@ -60,10 +60,11 @@ test("every reported line has the file:line:column path: message (hint) shape", 
   }
 });
 
+// The hint names the map the program reads by default (DEFAULT_MAP), the user's own: no test names it.
 test("a missing map file is a located error, not a crash", async () => {
   const error = await errorFor("no/such/map.yaml");
   expect(error.message).toBe(
-    "no/such/map.yaml:1:1 file not found (set ACCOUNT_MAP to the map's path, or create config/accounts.yaml)\n" +
+    `no/such/map.yaml:1:1 file not found (set ACCOUNT_MAP to the map's path, or create ${DEFAULT_MAP})\n` +
       "1 problem in no/such/map.yaml; nothing was synthesized.",
   );
 });

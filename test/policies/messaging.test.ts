@@ -154,28 +154,26 @@ describe("GIVEN topics published to from other accounts (deploy-notices, audit-e
   const VIA_SNS = { StringEquals: { "kms:ViaService": "sns.us-west-2.amazonaws.com" } };
   const KEYS = "arn:aws:kms:us-west-2:111111111111:key/*";
 
-  test("THEN a topic with a publisher in another account has a key policy of its own: the root's administration first, each other account's publisher using the key only through SNS", () => {
+  test("THEN a topic with a publisher in another account has a key policy of its own: the root's administration first, then one statement per publisher in another account", () => {
     const doc = keyPolicy("deploy-notices")!;
     expect(topicEntry("deploy-notices").extra.map((d) => [d.id, d.characters])).toEqual([["key", 32768]]);
     expect(doc.Statement[0]).toEqual({ Sid: "EnableIamUserPermissions", Effect: "Allow", Principal: { AWS: "arn:aws:iam::111111111111:root" }, Action: "kms:*", Resource: "*" });
-    expect(bySid(doc.Statement, "PublishThroughSnsRoleDevCiRunner")).toEqual({
-      Sid: "PublishThroughSnsRoleDevCiRunner",
-      Effect: "Allow",
-      Principal: { AWS: "arn:aws:iam::333333333333:root" },
-      Action: ["kms:Decrypt", "kms:GenerateDataKey"],
-      Resource: "*",
-      Condition: { ArnEquals: { "aws:PrincipalArn": "arn:aws:iam::333333333333:role/ci-runner" }, StringEquals: { "aws:PrincipalOrgID": "o-a1b2c3d4e5", "kms:ViaService": "sns.us-west-2.amazonaws.com" } },
-    });
-    expect(bySid(doc.Statement, "PublishThroughSnsPeopleWithMfa")).toEqual({
-      Sid: "PublishThroughSnsPeopleWithMfa",
-      Effect: "Allow",
-      Principal: { AWS: "arn:aws:iam::222222222222:root" },
-      Action: ["kms:Decrypt", "kms:GenerateDataKey"],
-      Resource: "*",
-      Condition: { Bool: { "aws:MultiFactorAuthPresent": "true" }, StringEquals: { "aws:PrincipalOrgID": "o-a1b2c3d4e5", "kms:ViaService": "sns.us-west-2.amazonaws.com" } },
-    });
     // Subscribers need nothing of the key (SNS decrypts for delivery): no statement for staging's worker.
     expect(doc.Statement.map((s) => s.Sid)).toEqual(["EnableIamUserPermissions", "PublishThroughSnsRoleDevCiRunner", "PublishThroughSnsPeopleWithMfa"]);
+  });
+
+  test.each([
+    ["dev/role/ci-runner", "PublishThroughSnsRoleDevCiRunner", "333333333333", { ArnEquals: { "aws:PrincipalArn": "arn:aws:iam::333333333333:role/ci-runner" } }],
+    ["staging/developers (people, with MFA)", "PublishThroughSnsPeopleWithMfa", "222222222222", { Bool: { "aws:MultiFactorAuthPresent": "true" } }],
+  ])("THEN the publisher %s uses the key only through SNS, in the organization (%s)", (_publisher, sid, account, who) => {
+    expect(bySid(keyPolicy("deploy-notices")!.Statement, sid)).toEqual({
+      Sid: sid,
+      Effect: "Allow",
+      Principal: { AWS: `arn:aws:iam::${account}:root` },
+      Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+      Resource: "*",
+      Condition: { ...who, StringEquals: { "aws:PrincipalOrgID": "o-a1b2c3d4e5", "kms:ViaService": "sns.us-west-2.amazonaws.com" } },
+    });
   });
 
   test("THEN the cross-account publisher's identity half names key/* of the topic's account and region, through SNS, narrowed to alias/sns/<topic> (alias/sns/fifo/<base> for a FIFO topic)", () => {
