@@ -236,6 +236,10 @@ export function adoptChanges(plan: AdoptPlanJson, adoptions: readonly Adoption[]
       const exclusive = (type: string) => config.some((c) => c.type === type && !probeAddresses.has(c.address) && (c.expressions?.[holder.probeLink]?.constant_value === name || (c.expressions?.[holder.probeLink]?.references ?? []).includes(adoption.address)));
       const own = new Set(linked(holder.inline).map((r) => String(r.change.after?.name)));
       const inline = listOf(changes.get(adoption.probes.inline)?.change.before?.policy_names);
+      for (const r of linked(holder.inline)) {
+        const p = String(r.change.after?.name);
+        if (!inline.includes(p)) findings.push({ resource, widens: false, text: `inline policy ${p} written as the map says` });
+      }
       for (const p of inline) {
         if (own.has(p)) findings.push({ resource, widens: false, text: `inline policy ${p} replaced by the map's` });
         else if (exclusive(holder.exclusiveInline)) findings.push({ resource, widens: true, text: `inline policy ${p} is not in the map: the first apply removes it` });
@@ -250,7 +254,9 @@ export function adoptChanges(plan: AdoptPlanJson, adoptions: readonly Adoption[]
           return `arn:aws:iam::${accountId}:policy/${String(policyName)}`;
         }),
       );
-      for (const arn of listOf(changes.get(adoption.probes.attachments)?.change.before?.policy_arns)) {
+      const existing = listOf(changes.get(adoption.probes.attachments)?.change.before?.policy_arns);
+      for (const arn of [...attached].sort(byCodePoint)) if (!existing.includes(arn)) findings.push({ resource, widens: false, text: `${arn} attached as the map says` });
+      for (const arn of existing) {
         if (attached.has(arn)) continue;
         if (exclusive(holder.exclusiveAttachments)) findings.push({ resource, widens: true, text: `attached policy ${arn} is not in the map: the first apply detaches it` });
         else findings.push({ resource, widens: true, text: `attached policy ${arn} is not in the map and stays: the stack does not own the ${adoption.noun}'s attachments exclusively; detach it by hand` });

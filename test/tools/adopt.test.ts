@@ -8,8 +8,12 @@
 import { readFileSync } from "node:fs";
 import { type Adoption, adoptChanges, type AdoptPlanJson, policyDifference, renderAdoptChanges } from "../../tools/adopt-changes";
 
-type Plan = AdoptPlanJson & { resource_changes: { address: string; type: string; change: Record<string, unknown> & { before: Record<string, unknown>; after: Record<string, unknown> } }[] };
-const canned = (): Plan => JSON.parse(readFileSync("test/fixtures/plans/adopt-prod.json", "utf8")) as Plan;
+/** The canned plan, writable for the variations. */
+interface Plan {
+  resource_changes: { address: string; type: string; change: { actions: string[]; replace_paths?: string[][]; before: Record<string, unknown>; after: Record<string, unknown> } }[];
+  configuration: { root_module: { resources: { address: string; type: string; expressions?: Record<string, unknown> }[] } };
+}
+const canned = (): Plan & AdoptPlanJson => JSON.parse(readFileSync("test/fixtures/plans/adopt-prod.json", "utf8")) as Plan & AdoptPlanJson;
 const change = (plan: Plan, address: string) => plan.resource_changes.find((r) => r.address === address)!.change;
 
 const ROLE: Adoption = {
@@ -30,6 +34,7 @@ test("GIVEN a hand-made StageRole and bucket WHEN adopted THEN what grants more 
       "  prod: role StageRole: inline policy hand-made is not in the map and stays: the stack does not own the role's inline policies exclusively; delete it by hand",
       "What the first apply changes:",
       "  prod: role StageRole: trust policy replaced by the map's (1 statement, 1 not there before)",
+      "  prod: role StageRole: inline policy cross-account-access written as the map says",
       "  prod: bucket production-test-bucket-101: s3 bucket ownership controls written as the map says",
       "  prod: bucket production-test-bucket-101: s3 bucket policy set to the map's (4 statements, 4 not there before)",
       "  prod: bucket production-test-bucket-101: s3 bucket public access block written as the map says",
@@ -41,7 +46,7 @@ test("GIVEN a hand-made StageRole and bucket WHEN adopted THEN what grants more 
 
 test("GIVEN the stack owns the role's inline policies exclusively THEN the hand-made inline policy is removed, still listed first", () => {
   const plan = canned();
-  plan.configuration!.root_module!.resources!.push({ address: "aws_iam_role_policies_exclusive.StageRole", type: "aws_iam_role_policies_exclusive", expressions: { role_name: { references: ["aws_iam_role.StageRole.name", "aws_iam_role.StageRole"] } } } as never);
+  plan.configuration.root_module.resources.push({ address: "aws_iam_role_policies_exclusive.StageRole", type: "aws_iam_role_policies_exclusive", expressions: { role_name: { references: ["aws_iam_role.StageRole.name", "aws_iam_role.StageRole"] } } });
   const { findings } = adoptChanges(plan, [ROLE]);
   expect(findings.filter((f) => f.widens).map((f) => f.text)).toContain("inline policy hand-made is not in the map: the first apply removes it");
 });
