@@ -3,9 +3,11 @@
  * has, and which grants of the other deployed stacks still name their account.
  * States are the shape Terraform writes (format 4), cut to what is read.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { EXAMPLE_MAP } from "../helpers";
 import { localStates, orphanedStacks, renderOrphans, type StackState, stateAccount, type TerraformState } from "../../tools/retire-plan";
 
 const doc = (statement: object) => JSON.stringify({ Version: "2012-10-17", Statement: [statement] });
@@ -83,4 +85,38 @@ test("local states are the terraform.<stack>.tfstate files in the folder above t
   writeFileSync(join(root, "notes.txt"), "x");
   expect(localStates(join(root, "cdktf.out")).map((s) => s.stack)).toEqual(["dev", "qa"]);
   expect(localStates(join(root, "missing", "cdktf.out"))).toEqual([]);
+});
+
+describe("npm run retire and npm run adopt: the command line, before any Terraform", () => {
+  beforeAll(() => {
+    expect(spawnSync(process.execPath, ["scripts/build.mjs"], { encoding: "utf8" }).status).toBe(0);
+  });
+  const tool = (name: string, args: string[], env: Record<string, string> = {}) => {
+    const r = spawnSync(process.execPath, [`dist/${name}.js`, ...args], { env: { ...process.env, ACCOUNT_MAP: EXAMPLE_MAP, AWS_ACCESS_KEY_ID: "fake", AWS_SECRET_ACCESS_KEY: "fake", ...env }, encoding: "utf8" });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+  test("retire: an account still in the map is refused, exit 2", () => {
+    expect(tool("retire", ["prod"])).toEqual({ status: 2, stdout: "", stderr: `retire: prod is still in ${EXAMPLE_MAP}: remove it from the map first (retire destroys only stacks of accounts that left it); usage: npm run retire -- <account> [--out DIR] [--yes]\n` });
+    expect(tool("retire", []).status).toBe(2);
+    expect(tool("retire", ["qa", "ops"]).status).toBe(2);
+  });
+  test("retire: an account with no deployed state is refused, exit 1, naming where the state would be", () => {
+    const root = mkdtempSync(join(tmpdir(), "retire-none-"));
+    const r = tool("retire", ["qa", "--out", join(root, "cdktf.out")]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`retire: qa: no deployed stack to retire: no state with resources at ${join(root, "terraform.qa.tfstate")} (no deployed stack is missing from the map)\n`);
+  });
+  test("adopt: stacks are required and must be the map's, exit 2", () => {
+    expect(tool("adopt", []).stderr).toBe(`adopt: name the stacks to adopt into (accounts in ${EXAMPLE_MAP}: dev, prod, staging); usage: npm run adopt -- <stack...> [--out DIR] [--parallel N]\n`);
+    const bad = tool("adopt", ["qa"]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toBe(`adopt: unknown stack "qa" (accounts in ${EXAMPLE_MAP}: dev, prod, staging); usage: npm run adopt -- <stack...> [--out DIR] [--parallel N]\n`);
+  });
+  test("adopt: bad import records are the map's kind of report, exit 1, nothing synthesized", () => {
+    const root = mkdtempSync(join(tmpdir(), "adopt-bad-"));
+    const r = tool("adopt", ["prod", "--out", join(root, "cdktf.out")], { ACCOUNT_MAP: "test/fixtures/bad/import-records/accounts.yaml" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`${readFileSync("test/fixtures/bad/import-records/expected.txt", "utf8").trimEnd()}\n`);
+    expect(existsSync(join(root, "cdktf.out"))).toBe(false);
+  });
 });
