@@ -4,6 +4,7 @@
  */
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { importsOf } from "./config/imports";
 import { loadAccountMap, loadAccountMapText } from "./config/load";
 import type { Model } from "./config/model";
 import { planWithinLimits } from "./policies/limits";
@@ -30,7 +31,7 @@ export function synthesizeModel(model: Model, opts: SynthOptions = {}): string[]
   if (opts.outdir !== undefined) mkdirSync(dirname(resolve(opts.outdir)), { recursive: true });
   // One stack in memory at a time: see stacks/stream.ts.
   const out = new StackStream(opts.outdir, { traces: opts.traces });
-  for (const plan of plans) out.write((app) => new AccountStack(app, { plan, state: model.state, tags: model.tags, localEndpoint: opts.localEndpoint }));
+  for (const plan of plans) out.write((app) => new AccountStack(app, { plan, state: model.state, tags: model.tags, localEndpoint: opts.localEndpoint, imports: importsOf(model, plan.account.name) }));
   out.close();
   return plans.map((p) => p.account.name);
 }

@@ -2,10 +2,11 @@
  * The one entry point to the config layer: text or file in, frozen {@link Model}
  * out, or a {@link ConfigError} listing every problem.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { checkActions } from "./actions";
 import { ConfigError, type ConfigIssue } from "./errors";
 import type { Model } from "./model";
+import { importsFileOf, resolveImports } from "./imports";
 import { resolve } from "./resolve";
 import { Source } from "./source";
 
@@ -18,19 +19,33 @@ export interface Loaded {
   readonly source: Source;
 }
 
-/** Parses, validates and resolves an account map given as text. */
-export async function loadAccountMapText(text: string, file: string): Promise<Loaded> {
+/** The text of a map's import records (config/imports.ts) and the file it is reported as. */
+export interface ImportsText {
+  readonly text: string;
+  readonly file: string;
+}
+
+/** Parses, validates and resolves an account map given as text, with its import records when given. */
+export async function loadAccountMapText(text: string, file: string, imports?: ImportsText): Promise<Loaded> {
   const { source, value, issues } = Source.parse(text, file);
   if (issues.length > 0) throw new ConfigError(issues);
   const all: ConfigIssue[] = [];
-  const model = resolve(value, source, all);
+  let model = resolve(value, source, all);
   // Actions are checked even when other parts failed, so one run reports everything.
   if (model) all.push(...(await checkActions(model, source)));
+  if (model && imports) {
+    const { records, issues: recordIssues } = resolveImports(imports.text, imports.file, model);
+    all.push(...recordIssues);
+    if (records.length > 0) model = Object.freeze({ ...model, imports: Object.freeze(records) });
+  }
   if (!model || all.length > 0) throw new ConfigError(all);
   return { model, source };
 }
 
-/** Reads and loads an account map file. A missing or unreadable file is a ConfigError too. */
+/**
+ * Reads and loads an account map file, with its import records (`<map>.imports.yaml`)
+ * when that file exists. A missing or unreadable map is a ConfigError too.
+ */
 export async function loadAccountMap(file: string): Promise<Loaded> {
   let text: string;
   try {
@@ -41,5 +56,14 @@ export async function loadAccountMap(file: string): Promise<Loaded> {
       { file, line: 1, column: 1, path: "", message: reason, hint: `set ACCOUNT_MAP to the map's path, or create ${DEFAULT_MAP}` },
     ]);
   }
-  return loadAccountMapText(text, file);
+  const importsFile = importsFileOf(file);
+  let imports: ImportsText | undefined;
+  if (existsSync(importsFile)) {
+    try {
+      imports = { text: readFileSync(importsFile, "utf8"), file: importsFile };
+    } catch (e) {
+      throw new ConfigError([{ file: importsFile, line: 1, column: 1, path: "", message: `cannot read the file: ${(e as Error).message}`, hint: "make it readable, or remove it" }]);
+    }
+  }
+  return loadAccountMapText(text, file, imports);
 }

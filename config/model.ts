@@ -5,6 +5,7 @@
 import type { ResourceKind } from "../resources/kind";
 import type { Section } from "../resources";
 import type { Located } from "./errors";
+import type { ImportRecord } from "./imports";
 
 /** Seconds, already range-checked (3,600 to 43,200). */
 export type Seconds = number;
@@ -200,4 +201,6 @@ export interface Model {
   readonly tags: Readonly<Record<string, string>>;
   /** The `identityCenter` block, when the map has one. */
   readonly identityCenter?: IdentityCenter;
+  /** Resources that exist and that the next plan imports (`<map>.imports.yaml`, config/imports.ts); none when absent. */
+  readonly imports?: readonly ImportRecord[];
 }

@@ -19,6 +19,7 @@ export const buildBucket: ResourceBuilder = (ctx, { resource: bucket, policy, ex
   const { scope, provider, named, json } = ctx;
   const name = tfName(bucket.name);
   const b = named(new S3Bucket(scope, `bucket_${name}`, { provider, bucket: bucket.name }), bucket.name);
+  if (ctx.importId) b.importFrom(ctx.importId, provider);
   named(
     new S3BucketPublicAccessBlock(scope, `public-access-block_${name}`, {
       provider,

@@ -7,7 +7,7 @@
 import { bucketNameProblem } from "../config/schema";
 import type { SharedResource } from "../config/model";
 import { sid, type Statement } from "../policies/document";
-import { kindAccess, type ResourceKind } from "./kind";
+import { escapeRegExp, kindAccess, type ResourceKind } from "./kind";
 import { hasAlias } from "./kms";
 
 /** The alias of an `encryption: kms` bucket's key: `.` is not allowed in aliases, and `_` never appears in bucket names. */
@@ -111,4 +111,10 @@ export const bucketKind = {
       arnExample: "arn:aws:s3:::<bucket> and arn:aws:s3:::<bucket>/*",
     },
   ),
+  adopt: {
+    resourceType: "aws_s3_bucket",
+    lookupId: (name) => name,
+    recordPattern: (name) => new RegExp(`^${escapeRegExp(name)}$`),
+    recordHint: "a bucket's record is its name",
+  },
 } as const satisfies ResourceKind<"buckets", "bucket">;

@@ -66,4 +66,13 @@ export const keyKind: ResourceKind<"keys", "key"> = {
       arnExample: "arn:aws:kms:<region>:<account>:key/* with kms:ResourceAliases",
     },
   ),
+  adopt: {
+    // A key's id is random: it is found through its alias, and the record keeps the key's id.
+    resourceType: "aws_kms_alias",
+    lookupId: (name) => keyAlias(name),
+    recordPattern: () => /^(?:mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/,
+    recordHint: "a key's record is the id of the key its alias names (1234abcd-12ab-34cd-56ef-1234567890ab, or mrk-... for a multi-Region key)",
+    recordId: (imported) => (typeof imported.target_key_id === "string" && imported.target_key_id !== "" ? imported.target_key_id : undefined),
+    through: { resourceType: "aws_kms_key" },
+  },
 };

@@ -139,6 +139,26 @@ export const probeOn =
   (arn, types, probe) =>
     types.includes(resourceType) ? concrete(arn, probe) : undefined;
 
+/**
+ * How `npm run adopt` finds a resource of the kind that already exists, and what
+ * the import record keeps for it (config/imports.ts): Terraform imports
+ * `resourceType` with `lookupId`; the record holds the id the stack's import block
+ * uses, which must match `recordPattern`.
+ */
+export interface KindAdopt {
+  /** The Terraform type whose import finds the resource (a key is found through its alias). */
+  readonly resourceType: string;
+  /** The import id that finds the resource by its name. */
+  readonly lookupId: (name: string, accountId: string, region: string) => string;
+  /** What a record's id must be, and in words for the hint. */
+  readonly recordPattern: (name: string, accountId: string, region: string) => RegExp;
+  readonly recordHint: string;
+  /** The id to record, from the imported object (a secret's ARN with its random suffix, a key's id); default the lookup id. */
+  readonly recordId?: (imported: Readonly<Record<string, unknown>>) => string | undefined;
+  /** A second resource imported with the record's id, found through the first (a key, through its alias). */
+  readonly through?: { readonly resourceType: string };
+}
+
 /** One shareable resource kind. `S` is the map's section name, `I` the id segment of its targets. */
 export interface ResourceKind<S extends string = string, I extends string = string> {
   /** The section under `accounts.<name>` (`buckets`); also the key of the model's and plans' lists. */
@@ -190,4 +210,8 @@ export interface ResourceKind<S extends string = string, I extends string = stri
   /** The hint when a grant names a caller of another kind. */
   readonly refusal: string;
   readonly access: KindAccess;
+  readonly adopt: KindAdopt;
 }
+
+/** A name as a regular expression that matches it literally (record patterns). */
+export const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");

@@ -12,7 +12,7 @@ import type { BuildContext } from "./stacks";
 export function buildKmsKey(
   { scope, provider, named, json }: BuildContext,
   names: readonly string[],
-  props: { readonly description: string; readonly policy: PolicyDocument; readonly alias?: string },
+  props: { readonly description: string; readonly policy: PolicyDocument; readonly alias?: string; readonly importKeyId?: string },
 ): KmsKey {
   const key = named(
     new KmsKey(scope, `kms-key_${tfName(...names)}`, {
@@ -24,6 +24,11 @@ export function buildKmsKey(
     }),
     ...names,
   );
-  if (props.alias) named(new KmsAlias(scope, `kms-alias_${tfName(...names)}`, { provider, name: props.alias, targetKeyId: key.keyId }), ...names);
+  const alias = props.alias ? named(new KmsAlias(scope, `kms-alias_${tfName(...names)}`, { provider, name: props.alias, targetKeyId: key.keyId }), ...names) : undefined;
+  // An adopted key: the key by its id, and its alias by its name (a key's import id is its id, an alias's its name).
+  if (props.importKeyId) {
+    key.importFrom(props.importKeyId, provider);
+    if (alias && props.alias) alias.importFrom(props.alias, provider);
+  }
   return key;
 }

@@ -11,11 +11,12 @@ import { tfName } from "../stacks/names";
 import { isFifoQueue } from "./queue";
 import type { ResourceBuilder } from "./stacks";
 
-export const buildQueue: ResourceBuilder = ({ scope, provider, named, json }, { resource: queue, policy }) => {
+export const buildQueue: ResourceBuilder = ({ scope, provider, named, json, importId }, { resource: queue, policy }) => {
   const name = tfName(queue.name);
   const q = named(
     new SqsQueue(scope, `queue_${name}`, { provider, name: queue.name, sqsManagedSseEnabled: true, ...(isFifoQueue(queue.name) ? { fifoQueue: true } : {}) }),
     queue.name,
   );
+  if (importId) q.importFrom(importId, provider);
   named(new SqsQueuePolicy(scope, `queue-policy_${name}`, { provider, queueUrl: q.url, policy: json(policy) }), queue.name);
 };

@@ -9,7 +9,7 @@
 import type { SharedResource } from "../config/model";
 import { sid, type Statement } from "../policies/document";
 import { mergeRoleStatements } from "../policies/merge";
-import { kindAccess, probeOn, type ResourceKind } from "./kind";
+import { escapeRegExp, kindAccess, probeOn, type ResourceKind } from "./kind";
 
 const SEND = ["sqs:SendMessage", "sqs:GetQueueUrl", "sqs:GetQueueAttributes"];
 const CONSUME = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueUrl", "sqs:GetQueueAttributes"];
@@ -84,4 +84,11 @@ export const queueKind = {
       arnExample: "arn:aws:sqs:<region>:<account>:<queue>",
     },
   ),
+  adopt: {
+    resourceType: "aws_sqs_queue",
+    // Terraform imports a queue by its URL.
+    lookupId: (name, accountId, region) => `https://sqs.${region}.amazonaws.com/${accountId}/${name}`,
+    recordPattern: (name, accountId) => new RegExp(`^https://[^/\\s]+/${accountId}/${escapeRegExp(name)}$`),
+    recordHint: "a queue's record is its URL, https://sqs.<region>.amazonaws.com/<account id>/<queue>",
+  },
 } as const satisfies ResourceKind<"queues", "queue">;

@@ -16,6 +16,7 @@ export const buildSecret: ResourceBuilder = (ctx, { resource: secret, policy, ex
   const keyPolicy = extra.find((d) => d.id === "key")!.document;
   const key = buildKmsKey(ctx, ["secret", secret.name], { description: secretKind.key.description(secret.name), policy: keyPolicy, alias: secretKind.key.alias(secret.name) });
   const s = named(new SecretsmanagerSecret(scope, `secret_${tfName(secret.name)}`, { provider, name: secret.name, kmsKeyId: key.arn }), secret.name);
+  if (ctx.importId) s.importFrom(ctx.importId, provider);
   // AWS refuses a policy that would let anyone outside the account in without a condition.
   named(new SecretsmanagerSecretPolicy(scope, `secret-policy_${tfName(secret.name)}`, { provider, secretArn: s.arn, policy: json(policy), blockPublicPolicy: true }), secret.name);
 };

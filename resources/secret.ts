@@ -10,7 +10,7 @@
 import { createHash } from "node:crypto";
 import type { Statement } from "../policies/document";
 import { hasAlias } from "./kms";
-import { kindAccess, probeOn, type ResourceKind } from "./kind";
+import { escapeRegExp, kindAccess, probeOn, type ResourceKind } from "./kind";
 
 /** Secrets Manager's name rules. https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html */
 export function secretNameProblem(name: string): string | undefined {
@@ -103,4 +103,13 @@ export const secretKind = {
       arnExample: "arn:aws:secretsmanager:<region>:<account>:secret:<name>-??????",
     },
   ),
+  adopt: {
+    resourceType: "aws_secretsmanager_secret",
+    // Found by its name (Secrets Manager takes a name where it takes an ARN); recorded by its
+    // full ARN, whose six-character suffix only the existing secret knows.
+    lookupId: (name) => name,
+    recordPattern: (name, accountId, region) => new RegExp(`^arn:aws:secretsmanager:${region}:${accountId}:secret:${escapeRegExp(name)}-[A-Za-z0-9]{6}$`),
+    recordHint: "a secret's record is its full ARN, arn:aws:secretsmanager:<region>:<account id>:secret:<name>-<6 characters>",
+    recordId: (imported) => (typeof imported.arn === "string" ? imported.arn : undefined),
+  },
 } as const satisfies ResourceKind<"secrets", "secret">;

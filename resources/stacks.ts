@@ -24,6 +24,8 @@ export interface BuildContext {
   readonly named: <T extends TerraformElement>(element: T, ...names: string[]) => T;
   /** A policy as the literal JSON string Terraform sends to AWS unchanged. */
   readonly json: (doc: PolicyDocument) => string;
+  /** The import record of this entry's resource (config/imports.ts): the builder imports its resource with it. */
+  readonly importId?: string;
 }
 
 /** Builds one plan entry's resources, with the context's provider and the entry's finished policy. */

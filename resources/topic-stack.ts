@@ -21,5 +21,6 @@ export const buildTopic: ResourceBuilder = (ctx, { resource: topic, policy, extr
     new SnsTopic(scope, `topic_${name}`, { provider, name: topic.name, ...(isFifoTopic(topic.name) ? { fifoTopic: true } : {}), kmsMasterKeyId: key ? key.arn : SNS_MANAGED_KEY }),
     topic.name,
   );
+  if (ctx.importId) t.importFrom(ctx.importId, provider);
   named(new SnsTopicPolicy(scope, `topic-policy_${name}`, { provider, arn: t.arn, policy: json(policy) }), topic.name);
 };

@@ -17,7 +17,7 @@ import { createHash } from "node:crypto";
 import type { SharedResource } from "../config/model";
 import { sid, type Statement } from "../policies/document";
 import { mergeRoleStatements } from "../policies/merge";
-import { kindAccess, probeOn, type ResourceKind } from "./kind";
+import { escapeRegExp, kindAccess, probeOn, type ResourceKind } from "./kind";
 import { hasAlias } from "./kms";
 
 /** Topic actions per level, applied to the topic's ARN. */
@@ -134,4 +134,10 @@ export const topicKind = {
       arnExample: "arn:aws:sns:<region>:<account>:<topic>",
     },
   ),
+  adopt: {
+    resourceType: "aws_sns_topic",
+    lookupId: (name, accountId, region) => `arn:aws:sns:${region}:${accountId}:${name}`,
+    recordPattern: (name, accountId, region) => new RegExp(`^arn:aws:sns:${region}:${accountId}:${escapeRegExp(name)}$`),
+    recordHint: "a topic's record is its ARN, arn:aws:sns:<region>:<account id>:<topic>",
+  },
 } as const satisfies ResourceKind<"topics", "topic">;

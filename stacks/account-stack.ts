@@ -35,6 +35,12 @@ export interface AccountStackProps {
    * for dry runs; a normal synth leaves it undefined and the output holds no trace of it.
    */
   readonly localEndpoint?: string;
+  /**
+   * Import records of this account (`section/name` → id, config/imports.ts): each
+   * such resource gets a Terraform import block, so the next plan adopts the
+   * existing resource instead of creating it.
+   */
+  readonly imports?: ReadonlyMap<string, string>;
 }
 
 /** A policy as the literal JSON string Terraform will send to AWS unchanged. */
@@ -58,12 +64,14 @@ function localProviderSettings(endpoint: string) {
 export class AccountStack extends TerraformStack {
   private readonly providers = new Map<string, AwsProvider>();
   private readonly account: Account;
+  private readonly imports: ReadonlyMap<string, string>;
 
   constructor(scope: Construct, props: AccountStackProps) {
     const { plan, state, tags } = props;
     const account = plan.account;
     super(scope, account.name);
     this.account = account;
+    this.imports = props.imports ?? new Map();
     this.backend(state);
     this.provider(account.region, tags, props.localEndpoint);
     const resources = resourcePlans(plan);
@@ -72,12 +80,12 @@ export class AccountStack extends TerraformStack {
     const customerPolicies = new Map(
       plan.policies.map(({ policy, document }) => [
         policy,
-        this.named(new IamPolicy(this, `policy_${tfName(policy.name)}`, { provider: this.home, name: policy.name, policy: toJson(document) }), policy.name),
+        this.adopted(this.named(new IamPolicy(this, `policy_${tfName(policy.name)}`, { provider: this.home, name: policy.name, policy: toJson(document) }), policy.name), "policies", policy.name),
       ]),
     );
     for (const rolePlan of plan.roles) this.role(rolePlan, customerPolicies);
     for (const { group, inlinePolicy } of plan.groups) {
-      const g = this.named(new IamGroup(this, `group_${tfName(group.name)}`, { provider: this.home, name: group.name }), group.name);
+      const g = this.adopted(this.named(new IamGroup(this, `group_${tfName(group.name)}`, { provider: this.home, name: group.name }), group.name), "groups", group.name);
       if (inlinePolicy) {
         this.named(
           new IamGroupPolicy(this, `group-policy_${tfName(group.name)}`, { provider: this.home, group: g.name, name: INLINE_POLICY_NAME, policy: toJson(inlinePolicy) }),
@@ -86,7 +94,13 @@ export class AccountStack extends TerraformStack {
       }
     }
     for (const entry of resources) {
-      const ctx: BuildContext = { scope: this, provider: this.providers.get(entry.resource.region)!, named: (e, ...names) => this.named(e, ...names), json: toJson };
+      const ctx: BuildContext = {
+        scope: this,
+        provider: this.providers.get(entry.resource.region)!,
+        named: (e, ...names) => this.named(e, ...names),
+        json: toJson,
+        importId: this.imports.get(`${entry.kind.section}/${entry.resource.name}`),
+      };
       BUILDERS[entry.kind.id as keyof typeof BUILDERS](ctx, entry);
     }
 
@@ -164,13 +178,17 @@ export class AccountStack extends TerraformStack {
 
   private role({ role, trustPolicy, inlinePolicy }: RolePlan, customerPolicies: ReadonlyMap<unknown, IamPolicy>): void {
     const name = tfName(role.name);
-    const r = this.named(
-      new IamRole(this, `role_${name}`, {
-        provider: this.home,
-        name: role.name,
-        assumeRolePolicy: toJson(trustPolicy),
-        maxSessionDuration: role.maxSessionSeconds,
-      }),
+    const r = this.adopted(
+      this.named(
+        new IamRole(this, `role_${name}`, {
+          provider: this.home,
+          name: role.name,
+          assumeRolePolicy: toJson(trustPolicy),
+          maxSessionDuration: role.maxSessionSeconds,
+        }),
+        role.name,
+      ),
+      "roles",
       role.name,
     );
     for (const arn of role.managedPolicyArns) {
@@ -199,6 +217,13 @@ export class AccountStack extends TerraformStack {
         role.name,
       );
     }
+  }
+
+  /** Imports the existing resource when the account's records name it (an import block; config/imports.ts). */
+  private adopted<T extends TerraformResource>(resource: T, sectionName: string, name: string): T {
+    const id = this.imports.get(`${sectionName}/${name}`);
+    if (id !== undefined) resource.importFrom(id, this.home);
+    return resource;
   }
 
   /** Gives an element its readable Terraform address: `aws_iam_role.UpdateProdApp`, not a hashed construct path. */

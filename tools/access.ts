@@ -30,6 +30,7 @@ import { diffAccess, renderDiff, renderDiffJson, type AccessDiff } from "../acce
 import { passes, reaches, renderAwsConfig, renderJson, renderMarkdown, verdictWord } from "../access/report";
 import { ConfigError } from "../config/errors";
 import { DEFAULT_MAP, loadAccountMap, loadAccountMapText } from "../config/load";
+import { localStates, orphanedStacks, renderOrphans } from "./retire-plan";
 
 /** The command line is wrong: exit 2, with a pointer to --help. */
 class ArgError extends Error {}
@@ -149,7 +150,9 @@ async function main(): Promise<number> {
     const before = await analyzeRevision(o.diff, o.map);
     diff = diffAccess(before.analysis?.access ?? [], analysis.access);
     const diffNames = { map: before.gitPath, from: o.diff, to: "the working tree", fromExists: before.analysis !== undefined, gate: passes(analysis) ? "clean" : verdictWord(analysis) };
-    const text = renderDiff(diff, diffNames);
+    // Deployed stacks whose account left the map: their access is live, and this diff cannot see it.
+    const orphans = renderOrphans(orphanedStacks(model.accounts.map((a) => a.name), localStates(o.out)));
+    const text = `${renderDiff(diff, diffNames)}${orphans ? `\n\n${orphans}` : ""}`;
     files.push(["diff.md", text], ["diff.json", renderDiffJson(diff, diffNames)]);
     process.stdout.write(`${text}\n`);
   }

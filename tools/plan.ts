@@ -15,6 +15,7 @@ import { promisify } from "node:util";
 import { byCodePoint } from "../config/order";
 import { type Command, CommandError, deployRolesOfStacks, parseCommandLine, positiveInteger, requireAwsCredentials, runCommand, UsageError } from "./cli";
 import { firstTerraformError, renderSummary, type StackSummary, summarizePlan } from "./plan-summary";
+import { localStates, orphanedStacks, renderOrphans } from "./retire-plan";
 
 const run = promisify(execFile);
 
@@ -26,7 +27,10 @@ const COMMAND: Command = {
 Plans the synthesized stacks with Terraform (init one at a time, then plans in
 parallel) and prints one table of adds, changes, destroys and replacements per
 stack, the destroys and replacements by address, and the first Terraform error
-of each stack that failed to plan. Exit status 1 when any plan fails.
+of each stack that failed to plan. Exit status 1 when any plan fails. Then names
+every stack that is deployed (its local state file, beside DIR, holds resources)
+but no longer synthesized, and the grants of other deployed stacks that name its
+account (npm run retire destroys such a stack).
 
   stack...        plan only these stacks (default: every stack in DIR/stacks)
   --out DIR       the synthesized output folder (default: cdktf.out)
@@ -175,6 +179,9 @@ async function main(): Promise<number> {
   );
   progress.close((performance.now() - started) / 1000);
   process.stdout.write(`${renderSummary(results)}\n`);
+  // Stacks deployed from an earlier map: their state is there, their account no longer is.
+  const orphans = renderOrphans(orphanedStacks(available, localStates(outdir)));
+  if (orphans) process.stdout.write(`\n${orphans}\n`);
   if (values.json) {
     try {
       writeFileSync(values.json, `${JSON.stringify([...results].sort((a, b) => byCodePoint(a.stack, b.stack)), null, 2)}\n`);

@@ -55,7 +55,7 @@ test("every reported line has the file:line:column path: message (hint) shape", 
   for (const name of cases) {
     const error = await errorFor(`${FIXTURES}/${name}/accounts.yaml`);
     for (const line of error.message.split("\n").slice(0, -1)) {
-      expect(line).toMatch(/^test\/fixtures\/bad\/[a-z0-9-]+\/accounts\.yaml:\d+:\d+ (\S+: )?.+ \(.+\)$/);
+      expect(line).toMatch(/^test\/fixtures\/bad\/[a-z0-9-]+\/accounts(\.imports)?\.yaml:\d+:\d+ (\S+: )?.+ \(.+\)$/);
     }
   }
 });

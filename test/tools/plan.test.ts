@@ -165,3 +165,25 @@ test("no stacks: one line, exit 1", () => {
   expect(r.status).toBe(1);
   expect(r.stderr).toBe(`plan: no stacks in ${join(work, "nothing", "stacks")}; run npm run synth first (or name another folder with --out)\n`);
 });
+
+test("a stack whose local state holds resources but which is not synthesized is named after the table, with the grants that name its account", () => {
+  const root = mkdtempSync(join(tmpdir(), "plan-orphan-"));
+  const stacks = join(root, "cdktf.out", "stacks", "dev");
+  mkdirSync(stacks, { recursive: true });
+  writeFileSync(join(stacks, "cdk.tf.json"), readFileSync(join(out, "stacks", "dev", "cdk.tf.json")));
+  const policy = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Resource: "arn:aws:iam::555555555555:role/QaAccess" }] });
+  writeFileSync(join(root, "terraform.dev.tfstate"), JSON.stringify({ resources: [{ mode: "managed", type: "aws_iam_group_policy", name: "developers", instances: [{ attributes: { policy } }] }] }));
+  writeFileSync(join(root, "terraform.qa.tfstate"), JSON.stringify({ resources: [{ mode: "managed", type: "aws_iam_role", name: "QaAccess", instances: [{ attributes: { arn: "arn:aws:iam::555555555555:role/QaAccess" } }] }] }));
+  const r = plan(["--out", join(root, "cdktf.out")]);
+  expect(r.status).toBe(0);
+  expect(r.stdout).toContain(
+    [
+      "No destroys or replacements.",
+      "",
+      "Deployed but no longer in the map (orphaned access; npm run retire -- <stack> destroys it):",
+      "  qa (account 555555555555): 1 resource in terraform.qa.tfstate",
+      "    named by dev: aws_iam_group_policy.developers (policy); dev's next deploy removes it",
+      "",
+    ].join("\n"),
+  );
+});
