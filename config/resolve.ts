@@ -618,11 +618,11 @@ function freezeModel(model: Model): Model {
   }
   if (model.baseline) {
     if (model.baseline.audit) {
-      model.baseline.audit.alertOn.forEach(freeze);
+      for (const alert of model.baseline.audit.alertOn) freeze(freeze(alert).at);
       freeze(model.baseline.audit.alertOn);
-      freeze(model.baseline.audit);
+      freeze(freeze(model.baseline.audit).at);
     }
-    freeze(model.baseline);
+    freeze(freeze(model.baseline).at);
   }
   model.externals.forEach(freeze);
   freeze(model.externals);
