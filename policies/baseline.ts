@@ -35,8 +35,8 @@ export const SELF_SERVICE_MFA_POLICY = "SelfServiceMfa";
 
 /** The trail each account gets with `audit`, and the key prefix CloudTrail writes under. */
 export const TRAIL_NAME = "audit-trail";
-/** The topic (one per region that has alert rules) in the audit account. */
-export const ALERT_TOPIC = "role-assumed-alerts";
+/** The audit account's alert topic of a region (one per region that has alert rules; topics are regional, and EventBridge delivers to another account only in its own region). */
+export const alertTopicName = (region: string): string => `role-assumed-alerts-${region}`;
 /** The role EventBridge assumes in an account whose rules deliver to the audit account's topics. */
 export const ALERT_DELIVERY_ROLE = "AuditAlertDelivery";
 /** STS's global endpoint records its events in us-east-1. https://docs.aws.amazon.com/IAM/latest/UserGuide/cloudtrail-integration.html#stscloudtrailregion */
@@ -45,7 +45,7 @@ export const GLOBAL_STS_REGION = "us-east-1";
 /** The audit account's trail bucket: S3 names are global, so the account id is in it. */
 export const auditBucketName = (audit: Audit): string => `audit-trail-${audit.account.id}`;
 export const trailArn = (account: Account): string => `arn:aws:cloudtrail:${account.region}:${account.id}:trail/${TRAIL_NAME}`;
-export const alertTopicArn = (audit: Audit, region: string): string => `arn:aws:sns:${region}:${audit.account.id}:${ALERT_TOPIC}`;
+export const alertTopicArn = (audit: Audit, region: string): string => `arn:aws:sns:${region}:${audit.account.id}:${alertTopicName(region)}`;
 export const alertDeliveryRoleArn = (account: Account): string => `arn:aws:iam::${account.id}:role/${ALERT_DELIVERY_ROLE}`;
 
 /**
@@ -372,6 +372,6 @@ function alertTopics(audit: Audit, grants: readonly AlertGrant[]): AlertTopicPla
       ...(own.length > 0 ? [{ ...here.find((g) => !g.rule.viaRole)!.topic, Condition: { ArnEquals: { "aws:SourceArn": own.length === 1 ? own[0] : own } } }] : []),
       ...here.filter((g) => g.rule.viaRole).map((g) => g.topic),
     ];
-    return { region, name: ALERT_TOPIC, arn, policy: policyDocument(statements) };
+    return { region, name: alertTopicName(region), arn, policy: policyDocument(statements) };
   });
 }

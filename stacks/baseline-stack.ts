@@ -107,8 +107,8 @@ export function buildBaseline(ctx: Context, plan: BaselinePlan): void {
 
   for (const topic of plan.alertTopics) {
     const provider = ctx.provider(topic.region);
-    const t = named(new SnsTopic(scope, `alert-topic_${topic.region}`, { provider, name: topic.name }), "baseline", topic.name, topic.region);
-    named(new SnsTopicPolicy(scope, `alert-topic-policy_${topic.region}`, { provider, arn: t.arn, policy: json(topic.policy) }), "baseline", topic.name, topic.region);
+    const t = named(new SnsTopic(scope, `alert-topic_${topic.region}`, { provider, name: topic.name }), "baseline", topic.name);
+    named(new SnsTopicPolicy(scope, `alert-topic-policy_${topic.region}`, { provider, arn: t.arn, policy: json(topic.policy) }), "baseline", topic.name);
   }
 
   const delivery = plan.alertDelivery;

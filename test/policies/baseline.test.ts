@@ -68,8 +68,8 @@ describe("GIVEN a baseline block with every key", () => {
   test("THEN an alerted role outside us-east-1 gets a rule there (STS's global endpoint) and in its home region", () => {
     const rules = of("prod").alertRules;
     expect(rules.map((r) => [r.name, r.region, r.topicArn, r.viaRole])).toEqual([
-      ["assume-BreakGlass", "us-east-1", "arn:aws:sns:us-east-1:999999999999:role-assumed-alerts", true],
-      ["assume-BreakGlass", "us-west-2", "arn:aws:sns:us-west-2:999999999999:role-assumed-alerts", true],
+      ["assume-BreakGlass", "us-east-1", "arn:aws:sns:us-east-1:999999999999:role-assumed-alerts-us-east-1", true],
+      ["assume-BreakGlass", "us-west-2", "arn:aws:sns:us-west-2:999999999999:role-assumed-alerts-us-west-2", true],
     ]);
     expect(JSON.parse(rules[0].pattern)).toEqual({
       source: ["aws.sts"],
@@ -98,7 +98,7 @@ describe("GIVEN a baseline block with every key", () => {
       Effect: "Allow",
       Principal: { AWS: "arn:aws:iam::111111111111:root" },
       Action: "sns:Publish",
-      Resource: "arn:aws:sns:us-west-2:999999999999:role-assumed-alerts",
+      Resource: "arn:aws:sns:us-west-2:999999999999:role-assumed-alerts-us-west-2",
       Condition: { ArnEquals: { "aws:PrincipalArn": "arn:aws:iam::111111111111:role/AuditAlertDelivery" } },
     });
     expect(west.policy.Statement.map((s) => s.Sid)).toEqual(["DenyInsecureTransport", "AlertDeliveryProd"]);
@@ -112,7 +112,7 @@ describe("GIVEN a baseline block with every key", () => {
       Effect: "Allow",
       Principal: { Service: "events.amazonaws.com" },
       Action: "sns:Publish",
-      Resource: "arn:aws:sns:us-east-1:999999999999:role-assumed-alerts",
+      Resource: "arn:aws:sns:us-east-1:999999999999:role-assumed-alerts-us-east-1",
       Condition: { ArnEquals: { "aws:SourceArn": "arn:aws:events:us-east-1:999999999999:rule/assume-Auditor" } },
     });
   });

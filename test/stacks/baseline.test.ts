@@ -67,13 +67,13 @@ test("an alerted role's rules stand in us-east-1 and its home region, each targe
     provider: "aws.prod",
     rule: "${aws_cloudwatch_event_rule.baseline__assume-BreakGlass__us-west-2.name}",
     target_id: "audit-alert-topic",
-    arn: "arn:aws:sns:us-west-2:999999999999:role-assumed-alerts",
+    arn: "arn:aws:sns:us-west-2:999999999999:role-assumed-alerts-us-west-2",
     role_arn: "${aws_iam_role.AuditAlertDelivery.arn}",
   });
   // In the audit account the target needs no role: the topic admits the rule itself.
   expect(resource(tf.security, "aws_cloudwatch_event_target", "baseline__assume-Auditor__us-east-1").role_arn).toBeUndefined();
-  expect(addresses(tf.security).filter((a) => a.startsWith("aws_sns_topic."))).toEqual(["aws_sns_topic.baseline__role-assumed-alerts__us-east-1", "aws_sns_topic.baseline__role-assumed-alerts__us-west-2"]);
-  expect(resource(tf.security, "aws_sns_topic", "baseline__role-assumed-alerts__us-west-2").provider).toBe("aws.security_us-west-2");
+  expect(addresses(tf.security).filter((a) => a.startsWith("aws_sns_topic."))).toEqual(["aws_sns_topic.baseline__role-assumed-alerts-us-east-1", "aws_sns_topic.baseline__role-assumed-alerts-us-west-2"]);
+  expect(resource(tf.security, "aws_sns_topic", "baseline__role-assumed-alerts-us-west-2").provider).toBe("aws.security_us-west-2");
 });
 
 test("a map without a baseline block has none of these resources", async () => {
