@@ -77,7 +77,7 @@ export function intendedAccess(model: Model): Intent[] {
 /**
  * The baseline's one grant between principals the stacks hold: an account's alert
  * delivery role publishes to the audit account's topic of each region its rules
- * stand in (declared by `baseline.audit.alertOn`).
+ * stand in, with its key (declared by `baseline.audit.alertOn`).
  */
 function baselineIntents(model: Model): Intent[] {
   const audit = model.baseline?.audit;
@@ -89,7 +89,7 @@ function baselineIntents(model: Model): Intent[] {
     for (const region of alertRegions(alert)) {
       const target = resourceId(topicKind, audit.account.name, alertTopicName(region));
       const caller = roleId(account.name, ALERT_DELIVERY_ROLE);
-      if (!out.has(`${caller} ${target}`)) out.set(`${caller} ${target}`, { caller, target, actions: ["sns:Publish"], mfa: false, declaredAt: where(model.file, alert.at), what: "baseline.audit.alertOn" });
+      if (!out.has(`${caller} ${target}`)) out.set(`${caller} ${target}`, { caller, target, actions: ["kms:Decrypt", "kms:GenerateDataKey", "sns:Publish"], mfa: false, declaredAt: where(model.file, alert.at), what: "baseline.audit.alertOn" });
     }
   }
   return [...out.values()];

@@ -10,6 +10,7 @@ import { byCodePoint } from "../config/order";
 import { createHash } from "node:crypto";
 import { policyDocument, type PolicyDocument, sid, type Statement } from "./document";
 import { denyInsecureTransport } from "../resources/bucket";
+import { hasAlias, keyAdministration, keyArnPattern, viaService } from "../resources/kms";
 
 /**
  * The CIS AWS Foundations password policy (CIS 1.8, 1.9 of v1.4: 14 characters,
@@ -46,6 +47,8 @@ export const GLOBAL_STS_REGION = "us-east-1";
 export const auditBucketName = (audit: Audit): string => `audit-trail-${audit.account.id}`;
 export const trailArn = (account: Account): string => `arn:aws:cloudtrail:${account.region}:${account.id}:trail/${TRAIL_NAME}`;
 export const alertTopicArn = (audit: Audit, region: string): string => `arn:aws:sns:${region}:${audit.account.id}:${alertTopicName(region)}`;
+/** The alias of the key that encrypts a region's alert topic (EventBridge cannot publish to a topic under AWS's managed key alias/aws/sns). */
+export const alertKeyAlias = (region: string): string => `alias/sns/${alertTopicName(region)}`;
 export const alertDeliveryRoleArn = (account: Account): string => `arn:aws:iam::${account.id}:role/${ALERT_DELIVERY_ROLE}`;
 
 /**
@@ -208,6 +211,9 @@ export function compactAuditBucketPolicy(audit: Audit, accountIds: readonly stri
   ]);
 }
 
+/** What publishing to an encrypted topic asks of its key. https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html */
+const KEY_USE = ["kms:Decrypt", "kms:GenerateDataKey"];
+
 /** One EventBridge rule of an alerted role, in one region of its account. */
 export interface AlertRulePlan {
   readonly alert: AlertOn;
@@ -225,8 +231,10 @@ export interface AlertRulePlan {
 export interface AlertGrant {
   readonly rule: AlertRulePlan;
   readonly topic: Statement;
+  /** The statement of the topic's key policy: EventBridge (or the delivery role) encrypts what it publishes. */
+  readonly key: Statement;
   /** Across accounts: the delivery role's trust and inline statements. */
-  readonly delivery?: { readonly trust: Statement; readonly inline: Statement };
+  readonly delivery?: { readonly trust: Statement; readonly inline: readonly Statement[] };
 }
 
 /**
@@ -255,12 +263,22 @@ export function alertGrant(alert: AlertOn, region: string, audit: Audit): AlertG
     return {
       rule,
       topic: { Sid: "AlertRules", Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: "sns:Publish", Resource: topicArn, Condition: { ArnEquals: { "aws:SourceArn": arn } } },
+      // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sns-permissions (encrypted topics)
+      key: { Sid: "AlertRules", Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: KEY_USE, Resource: "*", Condition: { ArnEquals: { "aws:SourceArn": arn } } },
     };
   }
   const role = alertDeliveryRoleArn(account);
   return {
     rule,
     topic: { Sid: sid("AlertDelivery", account.name), Effect: "Allow", Principal: { AWS: `arn:aws:iam::${account.id}:root` }, Action: "sns:Publish", Resource: topicArn, Condition: { ArnEquals: { "aws:PrincipalArn": role } } },
+    key: {
+      Sid: sid("AlertDelivery", account.name, "ThroughSns"),
+      Effect: "Allow",
+      Principal: { AWS: `arn:aws:iam::${account.id}:root` },
+      Action: KEY_USE,
+      Resource: "*",
+      Condition: { ArnEquals: { "aws:PrincipalArn": role }, ...viaService("sns", region) },
+    },
     delivery: {
       trust: {
         Sid: "TrustEventBridgeAlertRules",
@@ -269,7 +287,10 @@ export function alertGrant(alert: AlertOn, region: string, audit: Audit): AlertG
         Action: "sts:AssumeRole",
         Condition: { StringEquals: { "aws:SourceAccount": account.id }, ArnEquals: { "aws:SourceArn": arn } },
       },
-      inline: { Sid: "PublishAlerts", Effect: "Allow", Action: "sns:Publish", Resource: topicArn },
+      inline: [
+        { Sid: "PublishAlerts", Effect: "Allow", Action: "sns:Publish", Resource: topicArn },
+        { Sid: "EncryptAlerts", Effect: "Allow", Action: KEY_USE, Resource: keyArnPattern(audit.account.id, region), Condition: { ...hasAlias(alertKeyAlias(region)), ...viaService("sns", region) } },
+      ],
     },
   };
 }
@@ -280,6 +301,8 @@ export interface AlertTopicPlan {
   readonly name: string;
   readonly arn: string;
   readonly policy: PolicyDocument;
+  /** The topic's own key (rotation on) and its policy. */
+  readonly key: { readonly alias: string; readonly policy: PolicyDocument };
 }
 
 /** What one account's stack writes for the baseline. */
@@ -336,7 +359,7 @@ export function planBaseline(model: Model, compactTrail: (explicit: PolicyDocume
               name: ALERT_DELIVERY_ROLE,
               arn: alertDeliveryRoleArn(account),
               trustPolicy: mergeSourceArns(delivery.map((g) => g.delivery!.trust)),
-              inlinePolicy: policyDocument(delivery.map((g) => g.delivery!.inline)),
+              inlinePolicy: policyDocument(delivery.flatMap((g) => g.delivery!.inline)),
             },
           }
         : {}),
@@ -372,6 +395,12 @@ function alertTopics(audit: Audit, grants: readonly AlertGrant[]): AlertTopicPla
       ...(own.length > 0 ? [{ ...here.find((g) => !g.rule.viaRole)!.topic, Condition: { ArnEquals: { "aws:SourceArn": own.length === 1 ? own[0] : own } } }] : []),
       ...here.filter((g) => g.rule.viaRole).map((g) => g.topic),
     ];
-    return { region, name: alertTopicName(region), arn, policy: policyDocument(statements) };
+    const ownKey = here.filter((g) => !g.rule.viaRole);
+    const keyStatements: Statement[] = [
+      keyAdministration(audit.account.id),
+      ...(ownKey.length > 0 ? [{ ...ownKey[0].key, Condition: { ArnEquals: { "aws:SourceArn": own.length === 1 ? own[0] : own } } }] : []),
+      ...here.filter((g) => g.rule.viaRole).map((g) => g.key),
+    ];
+    return { region, name: alertTopicName(region), arn, policy: policyDocument(statements), key: { alias: alertKeyAlias(region), policy: policyDocument(keyStatements) } };
   });
 }

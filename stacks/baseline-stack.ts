@@ -27,6 +27,7 @@ import type { TerraformElement } from "cdktf";
 import type { Construct } from "constructs";
 import type { BaselinePlan } from "../policies/baseline";
 import type { PolicyDocument } from "../policies/document";
+import { buildKmsKey } from "../resources/kms-stack";
 import { tfLiteral } from "./literal";
 import { tfName } from "./names";
 
@@ -107,7 +108,8 @@ export function buildBaseline(ctx: Context, plan: BaselinePlan): void {
 
   for (const topic of plan.alertTopics) {
     const provider = ctx.provider(topic.region);
-    const t = named(new SnsTopic(scope, `alert-topic_${topic.region}`, { provider, name: topic.name }), "baseline", topic.name);
+    const key = buildKmsKey({ scope, provider, named, json }, ["baseline", topic.name], { description: `Encrypts the alert topic ${topic.name}`, policy: topic.key.policy, alias: topic.key.alias });
+    const t = named(new SnsTopic(scope, `alert-topic_${topic.region}`, { provider, name: topic.name, kmsMasterKeyId: key.arn }), "baseline", topic.name);
     named(new SnsTopicPolicy(scope, `alert-topic-policy_${topic.region}`, { provider, arn: t.arn, policy: json(topic.policy) }), "baseline", topic.name);
   }
 

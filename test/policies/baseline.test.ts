@@ -184,3 +184,22 @@ test("a rule's name keeps EventBridge's characters and length, and two roles nev
   expect(alertRuleName("ops=admin@x")).not.toBe(alertRuleName("ops+admin@x"));
   expect(alertRuleName("R".repeat(64))).toHaveLength(64);
 });
+
+test("each alert topic has a key of its own: the root administers it, and only the topic's own rules or delivery roles use it, through SNS", async () => {
+  const { plans } = await plan(readFileSync(FIXTURE, "utf8"), FIXTURE);
+  const security = plans.find((p) => p.account.name === "security")!.baseline!;
+  const west = security.alertTopics.find((t) => t.region === "us-west-2")!;
+  expect(west.key.alias).toBe("alias/sns/role-assumed-alerts-us-west-2");
+  expect(west.key.policy.Statement.map((s) => s.Sid)).toEqual(["EnableIamUserPermissions", "AlertDeliveryProdThroughSns"]);
+  expect(statement(west.key.policy, "AlertDeliveryProdThroughSns").Condition).toEqual({
+    ArnEquals: { "aws:PrincipalArn": "arn:aws:iam::111111111111:role/AuditAlertDelivery" },
+    StringEquals: { "kms:ViaService": "sns.us-west-2.amazonaws.com" },
+  });
+  const east = security.alertTopics.find((t) => t.region === "us-east-1")!;
+  expect(statement(east.key.policy, "AlertRules")).toMatchObject({ Principal: { Service: "events.amazonaws.com" }, Condition: { ArnEquals: { "aws:SourceArn": "arn:aws:events:us-east-1:999999999999:rule/assume-Auditor" } } });
+  const inline = plans.find((p) => p.account.name === "prod")!.baseline!.alertDelivery!.inlinePolicy;
+  expect(statement(inline, "EncryptAlerts")).toMatchObject({
+    Resource: "arn:aws:kms:us-east-1:999999999999:key/*",
+    Condition: { "ForAnyValue:StringEquals": { "kms:ResourceAliases": "alias/sns/role-assumed-alerts-us-east-1" }, StringEquals: { "kms:ViaService": "sns.us-east-1.amazonaws.com" } },
+  });
+});

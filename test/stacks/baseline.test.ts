@@ -81,3 +81,9 @@ test("a map without a baseline block has none of these resources", async () => {
   const types = Object.values(plain).flatMap((t) => Object.keys(t.resource));
   for (const type of ["aws_iam_account_password_policy", "aws_cloudtrail", "aws_cloudwatch_event_rule", "aws_iam_group_policy_attachment"]) expect(types).not.toContain(type);
 });
+
+test("each alert topic is encrypted with its own rotating key", () => {
+  expect(resource(tf.security, "aws_sns_topic", "baseline__role-assumed-alerts-us-east-1").kms_master_key_id).toBe("${aws_kms_key.baseline__role-assumed-alerts-us-east-1.arn}");
+  expect(resource(tf.security, "aws_kms_key", "baseline__role-assumed-alerts-us-east-1").enable_key_rotation).toBe(true);
+  expect(resource(tf.security, "aws_kms_alias", "baseline__role-assumed-alerts-us-east-1").name).toBe("alias/sns/role-assumed-alerts-us-east-1");
+});
