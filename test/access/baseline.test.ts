@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import type { Analysis } from "../../access/analyze";
 import { analyzed, sid, synthesized, withPolicy } from "./fixture";
 import type { Model } from "../../config/model";
+import { isSelfServiceMfa } from "../../access/lint";
 
 const FIXTURE = "test/fixtures/good/baseline.yaml";
 let model: Model;
@@ -83,4 +84,22 @@ test("WHEN the delivery role loses its statement THEN the baseline check reports
   });
   const a = await analyzed(model, broken);
   expect(messages(a)).toContainEqual('baseline check "alert-topic" not allowed: prod/role/AuditAlertDelivery → security/topic/role-assumed-alerts-us-west-2: sns:Publish (the delivery role)');
+});
+
+test("the lint notes AWS's self-service MFA policy as info; the same statements without its MFA deny are warnings", async () => {
+  const mfaFindings = (a: Analysis) => a.findings.filter((f) => f.resource === "aws_iam_policy.baseline__SelfServiceMfa" && f.rule === "wildcard-resource");
+  expect(mfaFindings(clean).length).toBe(15);
+  expect(new Set(mfaFindings(clean).map((f) => f.severity))).toEqual(new Set(["info"]));
+  const broken = withPolicy(outdir, "prod aws_iam_policy.baseline__SelfServiceMfa", (doc) => {
+    doc.Statement = doc.Statement.filter((s) => s.Sid !== "DenyAllExceptListedIfNoMFA");
+  });
+  const a = await analyzed(model, broken);
+  expect(mfaFindings(a).filter((f) => f.stack === "prod").map((f) => f.severity)).toEqual(["warning", "warning", "warning", "warning", "warning"]);
+});
+
+test("isSelfServiceMfa needs the Deny with NotAction and BoolIfExists MFA false", () => {
+  const deny = { Sid: "DenyAllExceptListedIfNoMFA", Effect: "Deny", NotAction: ["iam:EnableMFADevice"], Resource: "*", Condition: { BoolIfExists: { "aws:MultiFactorAuthPresent": "false" } } } as const;
+  expect(isSelfServiceMfa([deny])).toBe(true);
+  expect(isSelfServiceMfa([{ ...deny, Condition: { Bool: { "aws:MultiFactorAuthPresent": "false" } } }])).toBe(false);
+  expect(isSelfServiceMfa([{ ...deny, Effect: "Allow" }])).toBe(false);
 });
