@@ -13,6 +13,7 @@ import type { Decision, Evaluator } from "./evaluator";
 import { roleId } from "./ids";
 import { CALLER_PROBE_TITLES, callerProbes, unassignedAccounts } from "./callers";
 import { grantWhat, intendedAttachments } from "./intent";
+import { BASELINE_PROBE_TITLES, baselineCases } from "./baseline";
 import { byText, globMatches, groupBy, sortedUnique } from "./policy-json";
 import type { Access, CallerSpec, Difference, Intent, Inventory, PolicyText, ProbeCase, ProbeKind, ProbeSummary, TargetAction, TargetSpec, Verdict } from "./types";
 
@@ -328,6 +329,25 @@ async function runProbes(input: GateInput): Promise<{ summaries: ProbeSummary[];
     r.runs.push(run);
     if (d.result === "Allowed" || d.result === "Error") r.failed.push(run);
   }
+  // The baseline's cases (access/baseline.ts): probes that must be denied, and checks that it works, which must be allowed.
+  const baseline = baselineCases(input.model, input.inventory.stacks);
+  for (const probe of Object.keys(BASELINE_PROBE_TITLES) as ProbeKind[]) {
+    if (!baseline.some((c) => c.kase.probe === probe)) continue;
+    order.push(probe);
+    results.set(probe, { runs: [], failed: [] });
+  }
+  Object.assign(titles, BASELINE_PROBE_TITLES);
+  const failedBaseline = new Set<ProbeCase>();
+  for (const c of baseline) {
+    const d = await input.evaluator.evaluate(c.request);
+    const r = results.get(c.kase.probe)!;
+    const answered = c.expect === "allowed" ? d.result === "Allowed" : d.result !== "Allowed" && d.result !== "Error";
+    r.runs.push({ kase: c.kase } as ProbeRun);
+    if (!answered) {
+      r.failed.push({ kase: c.kase } as ProbeRun);
+      failedBaseline.add(c.kase);
+    }
+  }
   const summaries = order.map((probe): ProbeSummary => {
     const r = results.get(probe)!;
     return {
@@ -345,7 +365,8 @@ async function runProbes(input: GateInput): Promise<{ summaries: ProbeSummary[];
     for (const list of [...byPair.values()].sort((a, b) => byText(`${a[0].caller} ${a[0].target}`, `${b[0].caller} ${b[0].target}`))) {
       const { caller, target, context } = list[0];
       const actions = sortedUnique(list.map((f) => f.action));
-      failures.push({ kind: "probe", caller, target, actions, message: `probe "${s.probe}" not denied: ${caller} → ${target}: ${actions.join(", ")} (${context})` });
+      const check = list.every((f) => failedBaseline.has(f)) && baseline.some((c) => c.kase === list[0] && c.expect === "allowed");
+      failures.push({ kind: "probe", caller, target, actions, message: check ? `baseline check "${s.probe}" not allowed: ${caller} → ${target}: ${actions.join(", ")} (${context})` : `probe "${s.probe}" not denied: ${caller} → ${target}: ${actions.join(", ")} (${context})` });
     }
   }
   return { summaries, failures };

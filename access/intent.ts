@@ -8,7 +8,9 @@ import type { Model, SharedResource } from "../config/model";
 import { ASSUME_ROLE } from "../policies/actions";
 import { ASSUME_ROLE_WITH_WEB_IDENTITY } from "../policies/callers";
 import { grantArns, KINDS, levelActions, section } from "../resources";
-import { callerId, outsideResourceId, resourceTargetId, roleTargetId } from "./ids";
+import { callerId, outsideResourceId, resourceId, resourceTargetId, roleId, roleTargetId } from "./ids";
+import { ALERT_DELIVERY_ROLE, alertRegions, alertTopicName } from "../policies/baseline";
+import { topicKind } from "../resources/topic";
 import { byText, sortedUnique } from "./policy-json";
 import type { Intent } from "./types";
 
@@ -68,7 +70,29 @@ export function intendedAccess(model: Model): Intent[] {
       });
     }
   }
+  out.push(...baselineIntents(model));
   return out.sort((a, b) => byText(`${a.caller}\u0000${a.target}\u0000${a.what}`, `${b.caller}\u0000${b.target}\u0000${b.what}`));
+}
+
+/**
+ * The baseline's one grant between principals the stacks hold: an account's alert
+ * delivery role publishes to the audit account's topic of each region its rules
+ * stand in, with its key (declared by `baseline.audit.alertOn`).
+ */
+function baselineIntents(model: Model): Intent[] {
+  const audit = model.baseline?.audit;
+  if (!audit) return [];
+  const out = new Map<string, Intent>();
+  for (const alert of audit.alertOn) {
+    const account = alert.role.account;
+    if (account === audit.account) continue;
+    for (const region of alertRegions(alert)) {
+      const target = resourceId(topicKind, audit.account.name, alertTopicName(region));
+      const caller = roleId(account.name, ALERT_DELIVERY_ROLE);
+      if (!out.has(`${caller} ${target}`)) out.set(`${caller} ${target}`, { caller, target, actions: ["kms:Decrypt", "kms:GenerateDataKey", "sns:Publish"], mfa: false, declaredAt: where(model.file, alert.at), what: "baseline.audit.alertOn" });
+    }
+  }
+  return [...out.values()];
 }
 
 /** What the map attaches to each role: role target id → managed policy ARNs (AWS and customer). */

@@ -122,11 +122,20 @@ const KIND_LEVELS = KINDS.map((k) => `${k.noun} levels ${wordList(k.levels, "and
 /** The kinds' ARN forms, for the wildcard fix. */
 const KIND_ARNS = KINDS.map((k) => k.access.arnExample).join(", ");
 
+/** The resources of AWS's self-service MFA policy (policies/baseline.ts): every user's own, or listing what the console shows. */
+const SELF_SERVICE_RESOURCES: ReadonlySet<string> = new Set(["arn:aws:iam::*:user/${aws:username}", "arn:aws:iam::*:mfa/*", "*"]);
+
+/** True for a policy holding the self-service MFA policy's Deny of everything but setting MFA up without MFA. */
+export function isSelfServiceMfa(statements: readonly StatementJson[]): boolean {
+  return statements.some((s) => s.Effect === "Deny" && s.Sid === "DenyAllExceptListedIfNoMFA" && s.NotAction !== undefined && JSON.stringify(s.Condition ?? {}).includes('"BoolIfExists":{"aws:MultiFactorAuthPresent":"false"}'));
+}
+
 function wildcards(p: PolicyText): Finding[] {
   const out: Finding[] = [];
   const statements = statementsOf(p.document);
   // The compact form (policies/compact.ts) writes account-wildcard role ARNs on purpose, guarded by this Deny.
   const guarded = statements.some((s) => s.Effect === "Deny" && s.Sid === "DenyUngrantedRoles");
+  const selfService = isSelfServiceMfa(statements);
   statements.forEach((s, i) => {
     if (!allows(s)) return;
     const actions = asList(s.Action).filter(hasWildcard);
@@ -144,6 +153,10 @@ function wildcards(p: PolicyText): Finding[] {
     const resources = asList(s.Resource).filter(wildResource);
     if (resources.length > 0 || s.NotResource !== undefined) {
       const compact = guarded && resources.every((r) => /^arn:aws[a-z-]*:iam::\*:role\/[^*?]+$/.test(r));
+      if (selfService && s.NotResource === undefined && resources.every((r) => SELF_SERVICE_RESOURCES.has(r))) {
+        out.push(finding(p, "info", "wildcard-resource", `${p.label} ${stmtName(s, i)} allows ${resources.join(", ")} (AWS's self-service MFA policy: each user their own)`, "nothing to fix; the account baseline writes it"));
+        return;
+      }
       out.push(
         finding(
           p,

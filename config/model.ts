@@ -183,6 +183,32 @@ export interface CustomerPolicy {
   readonly statementsPath: readonly string[];
 }
 
+/** A role of `baseline.audit.alertOn`: each assumption of it raises an alert. */
+export interface AlertOn {
+  readonly role: Role;
+  /** The reference as written, `prod/role/StageRole`. */
+  readonly ref: string;
+  readonly at: Located;
+}
+
+/** `baseline.audit`: the account that keeps the trail's bucket and the alert topics, and the roles alerted on. */
+export interface Audit {
+  readonly account: Account;
+  /** In reference order (code point). */
+  readonly alertOn: readonly AlertOn[];
+  readonly at: Located;
+}
+
+/** The `baseline` block with its defaults applied. */
+export interface Baseline {
+  /** `strict`: the CIS password policy in every account that has groups; `none`: no password policy is written. */
+  readonly passwordPolicy: "strict" | "none";
+  /** Every group gets the self-service MFA policy. */
+  readonly selfServiceMfa: boolean;
+  readonly audit?: Audit;
+  readonly at: Located;
+}
+
 /** Where Terraform keeps state. */
 export type StateBackend =
   | { readonly backend: "local" }
@@ -203,4 +229,6 @@ export interface Model {
   readonly identityCenter?: IdentityCenter;
   /** Resources that exist and that the next plan imports (`<map>.imports.yaml`, config/imports.ts); none when absent. */
   readonly imports?: readonly ImportRecord[];
+  /** The `baseline` block, when the map has one: without it none of the baseline is written. */
+  readonly baseline?: Baseline;
 }

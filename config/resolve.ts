@@ -6,6 +6,7 @@
 import { byCodePoint } from "./order";
 import type { ConfigIssue, Located } from "./errors";
 import type { Account, CustomerPolicy, ExternalAccount, Grantee, Group, IdentityCenter, Model, Principal, ResourceGrant, Role, SharedResource, StateBackend } from "../config/model";
+import { resolveBaseline } from "./baseline";
 import { parseGithubRef, resolveIdentityCenter, SSO_MFA, ssoCaller } from "./callers";
 import { KINDS, type ResourceKind, section } from "../resources";
 import { parseRef, REFERENCE_FORMS, SERVICE_PRINCIPAL } from "./references";
@@ -121,6 +122,7 @@ export function resolve(raw: unknown, source: Source, issues: ConfigIssue[]): Mo
   checkUniqueIds(declared, ids, externals, ctx);
 
   const identityCenter = resolveIdentityCenter(top.identityCenter, accounts, declared, source, issues, ctx.report);
+  const baseline = resolveBaseline(top.baseline, accounts, declared, source, issues, ctx.report);
 
   // References: callers of roles and grantees of resources.
   const lookup = new Lookup(accounts, externals, declared, new Set(Object.keys(top.external ?? {})), ctx, identityCenter);
@@ -139,6 +141,7 @@ export function resolve(raw: unknown, source: Source, issues: ConfigIssue[]): Mo
     state: state ?? { backend: "local" },
     tags: defaults.tags ?? {},
     ...(identityCenter ? { identityCenter } : {}),
+    ...(baseline ? { baseline } : {}),
   } satisfies Model);
 }
 
@@ -627,6 +630,14 @@ function freezeModel(model: Model): Model {
     }
     freeze(model.identityCenter.permissionSets);
     freeze(model.identityCenter);
+  }
+  if (model.baseline) {
+    if (model.baseline.audit) {
+      for (const alert of model.baseline.audit.alertOn) freeze(freeze(alert).at);
+      freeze(model.baseline.audit.alertOn);
+      freeze(freeze(model.baseline.audit).at);
+    }
+    freeze(freeze(model.baseline).at);
   }
   model.externals.forEach(freeze);
   freeze(model.externals);

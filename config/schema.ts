@@ -210,6 +210,23 @@ export const IdentityCenter = z.strictObject({
   permissionSets: z.record(PermissionSetName, PermissionSet),
 });
 
+/**
+ * The optional `baseline` block: the practices beside the grants (password
+ * policy, self-service MFA, an audit trail and alerts). Each key has a default.
+ */
+export const Audit = z.strictObject({
+  /** The account of the map that keeps the trail's bucket and the alert topics. */
+  account: z.string(),
+  /** `<account>/role/<role>`: roles whose every assumption raises an alert. */
+  alertOn: StringList(Reference).optional(),
+});
+
+export const Baseline = z.strictObject({
+  passwordPolicy: z.enum(["strict", "none"]).optional(),
+  selfServiceMfa: z.boolean().optional(),
+  audit: Audit.optional(),
+});
+
 /** The top level; sections are validated one by one so one bad section doesn't hide problems in another. */
 export const TopLevel = z.strictObject({
   version: z.literal(1, { error: (iss) => `unsupported version ${show(iss.input)} (this program reads version: 1)` }),
@@ -218,6 +235,7 @@ export const TopLevel = z.strictObject({
   state: z.unknown().optional(),
   external: z.record(z.string(), z.unknown()).optional(),
   identityCenter: z.unknown().optional(),
+  baseline: z.unknown().optional(),
   accounts: z.record(z.string(), z.unknown()),
 });
 

@@ -13,6 +13,12 @@ export interface Statement {
   readonly Effect: "Allow" | "Deny";
   readonly Principal?: PrincipalBlock;
   readonly Action: string | readonly string[];
+  /**
+   * Only in the one statement of AWS's that needs it (the self-service MFA
+   * policy's Deny, policies/baseline.ts); its `Action` is then the empty list,
+   * which {@link toJson} leaves out.
+   */
+  readonly NotAction?: readonly string[];
   readonly Resource?: string | readonly string[];
   readonly Condition?: ConditionBlock;
 }
@@ -105,7 +111,7 @@ function stableJson(v: unknown): string {
 
 /** The literal JSON written into Terraform: compact, keys in IAM's usual order. */
 export function toJson(doc: PolicyDocument): string {
-  return JSON.stringify(doc);
+  return JSON.stringify(doc, (key, value: unknown) => (key === "Action" && Array.isArray(value) && value.length === 0 ? undefined : value));
 }
 
 /** Size as AWS counts it against quotas: characters, not counting whitespace. */

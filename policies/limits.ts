@@ -7,6 +7,9 @@ import type { Model } from "../config/model";
 import { policySize, type PolicyDocument } from "./document";
 import { type AccountPlan, planAccounts, resourcePlans } from "./plan";
 import { LIMITS } from "./quotas";
+import { bucketKind } from "../resources/bucket";
+import { topicKind } from "../resources/topic";
+import { KEY_POLICY_CHARACTERS } from "../resources/kms";
 
 export { LIMITS };
 
@@ -39,6 +42,17 @@ export function measure(plans: readonly AccountPlan[]): Measured[] {
     }
     for (const { set, inlinePolicy } of plan.identityCenter?.permissionSets ?? []) {
       add(`inline policy of permission set ${set.name}`, set.at, inlinePolicy, LIMITS.permissionSetInline, "grant this permission set fewer roles and resources, or split it");
+    }
+    const b = plan.baseline;
+    if (b) {
+      add(`managed policy ${a}/${b.selfServiceMfa?.name}`, b.at, b.selfServiceMfa?.document, LIMITS.managedPolicy, "AWS's self-service MFA policy fits its quota; report this");
+      add(`bucket policy of the audit bucket ${b.auditBucket?.name}`, b.at, b.auditBucket?.policy, bucketKind.quota.characters, "declare an organization (organization.id) so that the compact form needs no account list, or split the map");
+      for (const t of b.alertTopics) {
+        add(`topic policy of ${a}'s alert topic in ${t.region}`, b.at, t.policy, topicKind.quota.characters, "alert on fewer roles");
+        add(`key policy of ${a}'s alert topic in ${t.region}`, b.at, t.key.policy, KEY_POLICY_CHARACTERS, "alert on fewer roles");
+      }
+      add(`trust policy of role ${a}/${b.alertDelivery?.name}`, b.at, b.alertDelivery?.trustPolicy, LIMITS.trustPolicy, `alert on fewer roles of ${a}`);
+      add(`inline policy of role ${a}/${b.alertDelivery?.name}`, b.at, b.alertDelivery?.inlinePolicy, LIMITS.roleInline, `alert on fewer roles of ${a}`);
     }
     for (const { kind, resource, policy, extra } of resourcePlans(plan)) {
       add(`${kind.policyName} of ${resource.name}`, resource.at, policy, kind.quota.characters, kind.quotaHint);

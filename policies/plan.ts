@@ -12,6 +12,8 @@ import { LIMITS } from "./quotas";
 import { assumeRoleGrant, resourceGrant, type GrantHalves } from "./grants";
 import { callerPlans, type CallerPlans, mergeGithubTrust } from "./callers";
 import { KEY_POLICY_CHARACTERS, keyAdministration } from "../resources/kms";
+import { bucketKind } from "../resources/bucket";
+import { type BaselinePlans, planBaseline } from "./baseline";
 
 export interface RolePlan {
   readonly role: Role;
@@ -64,7 +66,8 @@ export type AccountPlan = {
   readonly roles: readonly RolePlan[];
   readonly groups: readonly GroupPlan[];
 } & ResourcePlans &
-  CallerPlans;
+  CallerPlans &
+  BaselinePlans;
 
 /** Every resource entry of a plan, kind by kind in registry order. */
 export function resourcePlans(plan: AccountPlan): ResourcePlan[] {
@@ -159,6 +162,8 @@ export function planAccounts(model: Model, compact: CompactMode = "past-quota"):
           }),
       ]),
     ) as unknown as ResourcePlans;
+  // The audit bucket's policy takes the compact form only past S3's quota (or always, to prove the two forms equal).
+  const baseline = planBaseline(model, (explicit) => compact === "always" || (compact === "past-quota" && policySize(explicit) > bucketKind.quota.characters));
   return model.accounts.map((account): AccountPlan => ({
     account,
     policies: [...account.policies].sort(byName).map((policy) => ({
@@ -174,5 +179,6 @@ export function planAccounts(model: Model, compact: CompactMode = "past-quota"):
     groups: [...account.groups].sort(byName).map((group) => ({ group, inlinePolicy: inline(group) })),
     ...resources(account),
     ...callerPlans(account, model, inline),
+    ...(baseline.has(account) ? { baseline: baseline.get(account)! } : {}),
   }));
 }

@@ -5,7 +5,6 @@
  * (policy, ACL, versioning, lifecycle, encryption, deletion).
  */
 import { bucketNameProblem } from "../config/schema";
-import type { SharedResource } from "../config/model";
 import { sid, type Statement } from "../policies/document";
 import { escapeRegExp, kindAccess, type ResourceKind } from "./kind";
 import { hasAlias } from "./kms";
@@ -39,7 +38,7 @@ export const BUCKET_CHANGES: readonly string[] = [
 export const OBJECT_CHANGES: readonly string[] = ["s3:DeleteObjectVersion", "s3:PutObjectAcl"];
 
 /** Every bucket refuses plain-HTTP requests. https://repost.aws/knowledge-center/s3-bucket-policy-for-config-rule */
-export function denyInsecureTransport(bucket: SharedResource): Statement {
+export function denyInsecureTransport(bucket: { readonly arn: string }): Statement {
   return {
     Sid: "DenyInsecureTransport",
     Effect: "Deny",

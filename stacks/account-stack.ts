@@ -19,6 +19,7 @@ import { KINDS } from "../resources";
 import { BUILDERS, type BuildContext } from "../resources/stacks";
 import { switchRoleUrl, tfName } from "./names";
 import { buildCallers } from "./callers-stack";
+import { buildBaseline } from "./baseline-stack";
 
 /** Name of the one inline policy the program manages on each group and role. */
 export const INLINE_POLICY_NAME = "cross-account-access";
@@ -53,7 +54,7 @@ const toJson = (doc: PolicyDocument): string => tfLiteral(policyJson(doc));
  */
 function localProviderSettings(endpoint: string) {
   return {
-    endpoints: [{ iam: endpoint, ...Object.fromEntries(KINDS.map((k) => [k.access.service, endpoint])), sts: endpoint, ssoadmin: endpoint, identitystore: endpoint }],
+    endpoints: [{ iam: endpoint, ...Object.fromEntries(KINDS.map((k) => [k.access.service, endpoint])), sts: endpoint, ssoadmin: endpoint, identitystore: endpoint, cloudtrail: endpoint, events: endpoint }],
     s3UsePathStyle: true,
     skipMetadataApiCheck: "true",
     ...(endpoint.startsWith("https:") ? { insecure: true } : {}),
@@ -84,8 +85,10 @@ export class AccountStack extends TerraformStack {
       ]),
     );
     for (const rolePlan of plan.roles) this.role(rolePlan, customerPolicies);
+    const groups = new Map<string, IamGroup>();
     for (const { group, inlinePolicy } of plan.groups) {
       const g = this.adopted(this.named(new IamGroup(this, `group_${tfName(group.name)}`, { provider: this.home, name: group.name }), group.name), "groups", group.name);
+      groups.set(group.name, g);
       if (inlinePolicy) {
         this.named(
           new IamGroupPolicy(this, `group-policy_${tfName(group.name)}`, { provider: this.home, group: g.name, name: INLINE_POLICY_NAME, policy: toJson(inlinePolicy) }),
@@ -102,6 +105,12 @@ export class AccountStack extends TerraformStack {
         importId: this.imports.get(`${entry.kind.section}/${entry.resource.name}`),
       };
       BUILDERS[entry.kind.id as keyof typeof BUILDERS](ctx, entry);
+    }
+
+    if (plan.baseline) {
+      const named = <T extends TerraformElement>(e: T, ...names: string[]) => this.named(e, ...names);
+      const provider = (region: string) => this.provider(region, tags, props.localEndpoint);
+      buildBaseline({ scope: this, home: this.home, provider, named, json: toJson, groups, inlinePolicyName: INLINE_POLICY_NAME }, plan.baseline);
     }
 
     buildCallers({ scope: this, provider: this.home, named: (e, ...names) => this.named(e, ...names), json: toJson }, plan);

@@ -31,6 +31,7 @@ import { passes, reaches, renderAwsConfig, renderJson, renderMarkdown, verdictWo
 import { ConfigError } from "../config/errors";
 import { DEFAULT_MAP, loadAccountMap, loadAccountMapText } from "../config/load";
 import { localStates, orphanedStacks, renderOrphans } from "./retire-plan";
+import { readLastUsed, renderUnused, unusedGrants } from "../access/unused";
 
 /** The command line is wrong: exit 2, with a pointer to --help. */
 class ArgError extends Error {}
@@ -53,6 +54,12 @@ options:
   --expect-unchanged  write nothing; fail when the files in --write-to differ from a fresh report
   --diff REF          also compare with the map at git revision REF: what each caller gains and
                       loses, and whether that widens or narrows access (diff.md, diff.json)
+  --unused            instead: read IAM's last-used data from the accounts (through each deploy
+                      role) and list each declared grant nobody used, with the map line to delete;
+                      always exit 0 (a report)
+  --days N            with --unused: the window, in days (default 90)
+  --json              with --unused: print JSON
+  --endpoint URL      with --unused: an emulator's endpoint (default $LOCAL_AWS_ENDPOINT; else AWS)
   -h, --help          print this and exit 0
 
 exit status (the first that applies):
@@ -71,6 +78,10 @@ interface Options {
   writeTo?: string;
   expectUnchanged: boolean;
   diff?: string;
+  unused: boolean;
+  days: number;
+  json: boolean;
+  endpoint?: string;
   help: boolean;
 }
 
@@ -83,6 +94,10 @@ function parse(argv: readonly string[]): Options {
     "write-to": { type: "string" },
     "expect-unchanged": { type: "boolean" },
     diff: { type: "string" },
+    unused: { type: "boolean" },
+    days: { type: "string" },
+    json: { type: "boolean" },
+    endpoint: { type: "string" },
     help: { type: "boolean", short: "h" },
   } as const;
   let parsed;
@@ -101,7 +116,9 @@ function parse(argv: readonly string[]): Options {
     throw new ArgError((e as Error).message);
   }
   const v = parsed.values;
-  for (const name of ["out", "map", "write-to", "diff"] as const) if (v[name] === "") throw new ArgError(`--${name} needs a value`);
+  for (const name of ["out", "map", "write-to", "diff", "days", "endpoint"] as const) if (v[name] === "") throw new ArgError(`--${name} needs a value`);
+  if (!v.unused) for (const name of ["days", "json", "endpoint"] as const) if (v[name] !== undefined) throw new ArgError(`--${name} goes with --unused`);
+  if (v.days !== undefined && !/^[1-9]\d{0,4}$/.test(v.days)) throw new ArgError(`--days takes a whole number of days from 1 to 99999, not ${v.days}`);
   return {
     out: v.out ?? "cdktf.out",
     map: v.map ?? (process.env.ACCOUNT_MAP || DEFAULT_MAP),
@@ -109,6 +126,10 @@ function parse(argv: readonly string[]): Options {
     ...(v["write-to"] !== undefined ? { writeTo: v["write-to"] } : {}),
     expectUnchanged: v["expect-unchanged"] ?? false,
     ...(v.diff !== undefined ? { diff: v.diff } : {}),
+    unused: v.unused ?? false,
+    days: v.days === undefined ? 90 : Number(v.days),
+    json: v.json ?? false,
+    ...(v.endpoint !== undefined ? { endpoint: v.endpoint } : process.env.LOCAL_AWS_ENDPOINT ? { endpoint: process.env.LOCAL_AWS_ENDPOINT } : {}),
     help: v.help ?? false,
   };
 }
@@ -127,6 +148,13 @@ async function main(): Promise<number> {
   }
   const started = Date.now();
   const { model } = await loadAccountMap(o.map);
+  if (o.unused) {
+    // A report of IAM's last-used data, never a gate: exit 0 whatever it finds.
+    const region = model.accounts[0]?.region ?? "us-east-1";
+    const list = unusedGrants(model, await readLastUsed(model, { region, ...(o.endpoint ? { endpoint: o.endpoint } : {}) }), new Date(), o.days);
+    process.stdout.write(o.json ? `${JSON.stringify({ days: o.days, unused: list }, null, 2)}\n` : renderUnused(list, o.days));
+    return EXIT.clean;
+  }
   if (o.synth) {
     // A fresh synth: stacks of accounts no longer in the map must not linger.
     rmSync(join(o.out, "stacks"), { recursive: true, force: true });

@@ -23,6 +23,7 @@ const maps: [string, string][] = [
   ["the example map", exampleText()],
   ["the format document's example", readFileSync("test/fixtures/spec-example/accounts.yaml", "utf8")],
   ["test/fixtures/good/base.yaml", readFileSync("test/fixtures/good/base.yaml", "utf8")],
+  ["test/fixtures/good/baseline.yaml", readFileSync("test/fixtures/good/baseline.yaml", "utf8")],
   ["a generated map of 30 accounts", generateMap({ accounts: 30, seed: 7 }).text],
   // Long-form policies (allowWildcards) and their statements.
   [
