@@ -4,14 +4,19 @@
  */
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { IamGroup } from "@cdktf/provider-aws/lib/iam-group";
+import { IamGroupPoliciesExclusive } from "@cdktf/provider-aws/lib/iam-group-policies-exclusive";
 import { IamGroupPolicy } from "@cdktf/provider-aws/lib/iam-group-policy";
+import { IamGroupPolicyAttachmentsExclusive } from "@cdktf/provider-aws/lib/iam-group-policy-attachments-exclusive";
 import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePoliciesExclusive } from "@cdktf/provider-aws/lib/iam-role-policies-exclusive";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import { IamRolePolicyAttachmentsExclusive } from "@cdktf/provider-aws/lib/iam-role-policy-attachments-exclusive";
 import { LocalBackend, S3Backend, TerraformElement, TerraformOutput, TerraformResource, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import type { Account, StateBackend } from "../config/model";
+import { byCodePoint } from "../config/order";
 import { toJson as policyJson, type PolicyDocument } from "../policies/document";
 import { tfLiteral, tfLiterals } from "./literal";
 import { type AccountPlan, resourcePlans, type RolePlan } from "../policies/plan";
@@ -36,6 +41,9 @@ export interface AccountStackProps {
    */
   readonly localEndpoint?: string;
 }
+
+/** `depends_on` these resources, or nothing when there are none. */
+const after = (resources: readonly TerraformResource[]) => (resources.length > 0 ? { dependsOn: [...resources] } : {});
 
 /** A policy as the literal JSON string Terraform will send to AWS unchanged. */
 const toJson = (doc: PolicyDocument): string => tfLiteral(policyJson(doc));
@@ -78,12 +86,16 @@ export class AccountStack extends TerraformStack {
     for (const rolePlan of plan.roles) this.role(rolePlan, customerPolicies);
     for (const { group, inlinePolicy } of plan.groups) {
       const g = this.named(new IamGroup(this, `group_${tfName(group.name)}`, { provider: this.home, name: group.name }), group.name);
-      if (inlinePolicy) {
-        this.named(
-          new IamGroupPolicy(this, `group-policy_${tfName(group.name)}`, { provider: this.home, group: g.name, name: INLINE_POLICY_NAME, policy: toJson(inlinePolicy) }),
-          group.name,
-        );
-      }
+      const inline = inlinePolicy
+        ? [
+            this.named(
+              new IamGroupPolicy(this, `group-policy_${tfName(group.name)}`, { provider: this.home, group: g.name, name: INLINE_POLICY_NAME, policy: toJson(inlinePolicy) }),
+              group.name,
+            ),
+          ]
+        : [];
+      // The program attaches no managed policy to a group: the empty list makes any attachment added by hand drift.
+      this.exclusive("group", g.name, group.name, inline, [], []);
     }
     for (const entry of resources) {
       const ctx: BuildContext = { scope: this, provider: this.providers.get(entry.resource.region)!, named: (e, ...names) => this.named(e, ...names), json: toJson };
@@ -164,17 +176,18 @@ export class AccountStack extends TerraformStack {
       }),
       role.name,
     );
+    const attachments: TerraformResource[] = [];
     for (const arn of role.managedPolicyArns) {
       const managed = arn.slice("arn:aws:iam::aws:policy/".length);
-      this.named(
+      attachments.push(this.named(
         new IamRolePolicyAttachment(this, `attach_${name}__aws__${tfName(managed)}`, { provider: this.home, role: r.name, policyArn: arn }),
         role.name,
         "aws",
         managed,
-      );
+      ));
     }
     for (const policy of role.customerPolicies) {
-      this.named(
+      attachments.push(this.named(
         new IamRolePolicyAttachment(this, `attach_${name}__${tfName(policy.name)}`, {
           provider: this.home,
           role: r.name,
@@ -182,12 +195,48 @@ export class AccountStack extends TerraformStack {
         }),
         role.name,
         policy.name,
-      );
+      ));
     }
-    if (inlinePolicy) {
+    const inline = inlinePolicy
+      ? [
+          this.named(
+            new IamRolePolicy(this, `role-policy_${name}`, { provider: this.home, role: r.name, name: INLINE_POLICY_NAME, policy: toJson(inlinePolicy) }),
+            role.name,
+          ),
+        ]
+      : [];
+    this.exclusive("role", r.name, role.name, inline, [...role.managedPolicyArns, ...role.customerPolicies.map((p) => p.arn)], attachments);
+  }
+
+  /**
+   * Exclusive ownership of a role's or group's inline policies and managed policy
+   * attachments: an inline policy or attachment added outside Terraform shows as
+   * drift on the next refresh and is removed by the next apply. Written with an
+   * empty list when the program writes none, so that every hand-added one is drift.
+   * Each depends on the policies and attachments it lists, so that it never runs
+   * before them (and never detaches a policy the same apply is about to attach).
+   */
+  private exclusive(
+    of: "role" | "group",
+    nameRef: string,
+    name: string,
+    inline: readonly TerraformResource[],
+    policyArns: readonly string[],
+    attachments: readonly TerraformResource[],
+  ): void {
+    const policyNames = inline.length > 0 ? [INLINE_POLICY_NAME] : [];
+    const arns = [...policyArns].sort(byCodePoint);
+    if (of === "role") {
+      this.named(new IamRolePoliciesExclusive(this, `role-policies-exclusive_${tfName(name)}`, { provider: this.home, roleName: nameRef, policyNames, ...after(inline) }), name);
       this.named(
-        new IamRolePolicy(this, `role-policy_${name}`, { provider: this.home, role: r.name, name: INLINE_POLICY_NAME, policy: toJson(inlinePolicy) }),
-        role.name,
+        new IamRolePolicyAttachmentsExclusive(this, `role-attachments-exclusive_${tfName(name)}`, { provider: this.home, roleName: nameRef, policyArns: arns, ...after(attachments) }),
+        name,
+      );
+    } else {
+      this.named(new IamGroupPoliciesExclusive(this, `group-policies-exclusive_${tfName(name)}`, { provider: this.home, groupName: nameRef, policyNames, ...after(inline) }), name);
+      this.named(
+        new IamGroupPolicyAttachmentsExclusive(this, `group-attachments-exclusive_${tfName(name)}`, { provider: this.home, groupName: nameRef, policyArns: arns, ...after(attachments) }),
+        name,
       );
     }
   }
