@@ -176,18 +176,17 @@ export class AccountStack extends TerraformStack {
       }),
       role.name,
     );
-    const attachments: TerraformResource[] = [];
-    for (const arn of role.managedPolicyArns) {
-      const managed = arn.slice("arn:aws:iam::aws:policy/".length);
-      attachments.push(this.named(
-        new IamRolePolicyAttachment(this, `attach_${name}__aws__${tfName(managed)}`, { provider: this.home, role: r.name, policyArn: arn }),
+    const managed = role.managedPolicyArns.map((arn) => {
+      const managedName = arn.slice("arn:aws:iam::aws:policy/".length);
+      return this.named(
+        new IamRolePolicyAttachment(this, `attach_${name}__aws__${tfName(managedName)}`, { provider: this.home, role: r.name, policyArn: arn }),
         role.name,
         "aws",
-        managed,
-      ));
-    }
-    for (const policy of role.customerPolicies) {
-      attachments.push(this.named(
+        managedName,
+      );
+    });
+    const customer = role.customerPolicies.map((policy) =>
+      this.named(
         new IamRolePolicyAttachment(this, `attach_${name}__${tfName(policy.name)}`, {
           provider: this.home,
           role: r.name,
@@ -195,8 +194,8 @@ export class AccountStack extends TerraformStack {
         }),
         role.name,
         policy.name,
-      ));
-    }
+      ),
+    );
     const inline = inlinePolicy
       ? [
           this.named(
@@ -205,7 +204,7 @@ export class AccountStack extends TerraformStack {
           ),
         ]
       : [];
-    this.exclusive("role", r.name, role.name, inline, [...role.managedPolicyArns, ...role.customerPolicies.map((p) => p.arn)], attachments);
+    this.exclusive("role", r.name, role.name, inline, [...role.managedPolicyArns, ...role.customerPolicies.map((p) => p.arn)], [...managed, ...customer]);
   }
 
   /**
