@@ -20,7 +20,7 @@ export const buildBucket: ResourceBuilder = (ctx, { resource: bucket, policy, ex
   const name = tfName(bucket.name);
   const b = named(new S3Bucket(scope, `bucket_${name}`, { provider, bucket: bucket.name }), bucket.name);
   if (ctx.importId) b.importFrom(ctx.importId, provider);
-  named(
+  const publicAccessBlock = named(
     new S3BucketPublicAccessBlock(scope, `public-access-block_${name}`, {
       provider,
       bucket: b.id,
@@ -31,12 +31,12 @@ export const buildBucket: ResourceBuilder = (ctx, { resource: bucket, policy, ex
     }),
     bucket.name,
   );
-  named(new S3BucketOwnershipControls(scope, `ownership_${name}`, { provider, bucket: b.id, rule: { objectOwnership: "BucketOwnerEnforced" } }), bucket.name);
+  const ownership = named(new S3BucketOwnershipControls(scope, `ownership_${name}`, { provider, bucket: b.id, rule: { objectOwnership: "BucketOwnerEnforced" } }), bucket.name);
   // `encryption: kms`: a key of the bucket's own, and S3 Bucket Keys (fewer KMS requests, same access).
   // https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-key.html
   const keyPolicy = extra.find((d) => d.id === "key")?.document;
   const key = keyPolicy && buildKmsKey(ctx, ["bucket", bucket.name], { description: bucketKind.key.description(bucket.name), policy: keyPolicy, alias: bucketKeyAlias(bucket.name) });
-  named(
+  const encryption = named(
     new S3BucketServerSideEncryptionConfigurationA(scope, `encryption_${name}`, {
       provider,
       bucket: b.id,
@@ -46,6 +46,12 @@ export const buildBucket: ResourceBuilder = (ctx, { resource: bucket, policy, ex
   );
   // Other accounts may be granted PutObject and DeleteObject; versioning keeps
   // what they overwrite or delete recoverable (no level grants DeleteObjectVersion).
-  named(new S3BucketVersioningA(scope, `versioning_${name}`, { provider, bucket: b.id, versioningConfiguration: { status: "Enabled" } }), bucket.name);
-  named(new S3BucketPolicy(scope, `bucket-policy_${name}`, { provider, bucket: b.id, policy: json(policy) }), bucket.name);
+  const versioning = named(new S3BucketVersioningA(scope, `versioning_${name}`, { provider, bucket: b.id, versioningConfiguration: { status: "Enabled" } }), bucket.name);
+  // The policy is what opens the bucket to other accounts, so it comes last: a
+  // deploy killed half way leaves at most a bucket no other account can use, never
+  // an open one without its public access block, ACLs off, encryption or versioning.
+  named(
+    new S3BucketPolicy(scope, `bucket-policy_${name}`, { provider, bucket: b.id, policy: json(policy), dependsOn: [publicAccessBlock, ownership, encryption, versioning] }),
+    bucket.name,
+  );
 };

@@ -1,6 +1,6 @@
 // Bundles the app (main.ts and the project's modules) into dist/main.js, and the
-// plan summary, adopt, retire, access and checkov tools into dist/plan.js,
-// dist/adopt.js, dist/retire.js, dist/access.js and dist/checkov.js, with esbuild:
+// plan summary, drift, adopt, retire, access and checkov tools into dist/plan.js,
+// dist/drift.js, dist/adopt.js, dist/retire.js, dist/access.js and dist/checkov.js, with esbuild:
 // ~50 ms, no type-checking (tests and `npm run typecheck` do that). Dependencies stay
 // external, so the AWS provider is loaded by deep path exactly as imported.
 //
@@ -25,7 +25,7 @@ export const BUNDLE_OPTIONS = {
 export function build() {
   buildSync({
     ...BUNDLE_OPTIONS,
-    entryPoints: { main: join(root, "main.ts"), plan: join(root, "tools/plan.ts"), adopt: join(root, "tools/adopt.ts"), retire: join(root, "tools/retire.ts"), access: join(root, "tools/access.ts"), affected: join(root, "tools/affected.ts"), pipeline: join(root, "tools/pipeline.ts"), checkov: join(root, "tools/checkov.ts") },
+    entryPoints: { main: join(root, "main.ts"), plan: join(root, "tools/plan.ts"), drift: join(root, "tools/drift.ts"), adopt: join(root, "tools/adopt.ts"), retire: join(root, "tools/retire.ts"), access: join(root, "tools/access.ts"), affected: join(root, "tools/affected.ts"), pipeline: join(root, "tools/pipeline.ts"), checkov: join(root, "tools/checkov.ts") },
     outdir: join(root, "dist"),
   });
 }

@@ -4,14 +4,19 @@
  */
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { IamGroup } from "@cdktf/provider-aws/lib/iam-group";
+import { IamGroupPoliciesExclusive } from "@cdktf/provider-aws/lib/iam-group-policies-exclusive";
 import { IamGroupPolicy } from "@cdktf/provider-aws/lib/iam-group-policy";
+import { IamGroupPolicyAttachmentsExclusive } from "@cdktf/provider-aws/lib/iam-group-policy-attachments-exclusive";
 import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePoliciesExclusive } from "@cdktf/provider-aws/lib/iam-role-policies-exclusive";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import { IamRolePolicyAttachmentsExclusive } from "@cdktf/provider-aws/lib/iam-role-policy-attachments-exclusive";
 import { CloudBackend, LocalBackend, NamedCloudWorkspace, S3Backend, TerraformElement, TerraformOutput, TerraformResource, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import type { Account, StateBackend } from "../config/model";
+import { byCodePoint } from "../config/order";
 import { toJson as policyJson, type PolicyDocument } from "../policies/document";
 import { tfLiteral, tfLiterals } from "./literal";
 import { type AccountPlan, resourcePlans, type RolePlan } from "../policies/plan";
@@ -19,7 +24,7 @@ import { KINDS } from "../resources";
 import { BUILDERS, type BuildContext } from "../resources/stacks";
 import { switchRoleUrl, tfName } from "./names";
 import { buildCallers } from "./callers-stack";
-import { buildBaseline } from "./baseline-stack";
+import { type BaselineBuilt, buildBaseline } from "./baseline-stack";
 
 /** Name of the one inline policy the program manages on each group and role. */
 export const INLINE_POLICY_NAME = "cross-account-access";
@@ -43,6 +48,9 @@ export interface AccountStackProps {
    */
   readonly imports?: ReadonlyMap<string, string>;
 }
+
+/** `depends_on` these resources, or nothing when there are none. */
+const after = (resources: readonly TerraformResource[]) => (resources.length > 0 ? { dependsOn: [...resources] } : {});
 
 /** A policy as the literal JSON string Terraform will send to AWS unchanged. */
 const toJson = (doc: PolicyDocument): string => tfLiteral(policyJson(doc));
@@ -86,15 +94,21 @@ export class AccountStack extends TerraformStack {
     );
     for (const rolePlan of plan.roles) this.role(rolePlan, customerPolicies);
     const groups = new Map<string, IamGroup>();
+    const groupInline = new Map<string, TerraformResource[]>();
     for (const { group, inlinePolicy } of plan.groups) {
       const g = this.adopted(this.named(new IamGroup(this, `group_${tfName(group.name)}`, { provider: this.home, name: group.name }), group.name), "groups", group.name);
       groups.set(group.name, g);
-      if (inlinePolicy) {
-        this.named(
-          new IamGroupPolicy(this, `group-policy_${tfName(group.name)}`, { provider: this.home, group: g.name, name: INLINE_POLICY_NAME, policy: toJson(inlinePolicy) }),
-          group.name,
-        );
-      }
+      groupInline.set(
+        group.name,
+        inlinePolicy
+          ? [
+              this.named(
+                new IamGroupPolicy(this, `group-policy_${tfName(group.name)}`, { provider: this.home, group: g.name, name: INLINE_POLICY_NAME, policy: toJson(inlinePolicy) }),
+                group.name,
+              ),
+            ]
+          : [],
+      );
     }
     for (const entry of resources) {
       const ctx: BuildContext = {
@@ -107,10 +121,16 @@ export class AccountStack extends TerraformStack {
       BUILDERS[entry.kind.id as keyof typeof BUILDERS](ctx, entry);
     }
 
+    let baseline: BaselineBuilt | undefined;
     if (plan.baseline) {
       const named = <T extends TerraformElement>(e: T, ...names: string[]) => this.named(e, ...names);
       const provider = (region: string) => this.provider(region, tags, props.localEndpoint);
-      buildBaseline({ scope: this, home: this.home, provider, named, json: toJson, groups, inlinePolicyName: INLINE_POLICY_NAME }, plan.baseline);
+      baseline = buildBaseline({ scope: this, home: this.home, provider, named, json: toJson, groups, inlinePolicyName: INLINE_POLICY_NAME }, plan.baseline);
+    }
+    // A group's managed policy attachment is the baseline's self-service MFA policy, or none: the list makes any attachment added by hand drift.
+    for (const [name, g] of groups) {
+      const mfa = baseline?.groupAttachments.get(name);
+      this.exclusive("group", g.name, name, groupInline.get(name) ?? [], mfa ? [mfa.policyArn] : [], mfa ? [mfa.attachment] : []);
     }
 
     buildCallers({ scope: this, provider: this.home, named: (e, ...names) => this.named(e, ...names), json: toJson }, plan);
@@ -200,16 +220,16 @@ export class AccountStack extends TerraformStack {
       "roles",
       role.name,
     );
-    for (const arn of role.managedPolicyArns) {
-      const managed = arn.slice("arn:aws:iam::aws:policy/".length);
-      this.named(
-        new IamRolePolicyAttachment(this, `attach_${name}__aws__${tfName(managed)}`, { provider: this.home, role: r.name, policyArn: arn }),
+    const managed = role.managedPolicyArns.map((arn) => {
+      const managedName = arn.slice("arn:aws:iam::aws:policy/".length);
+      return this.named(
+        new IamRolePolicyAttachment(this, `attach_${name}__aws__${tfName(managedName)}`, { provider: this.home, role: r.name, policyArn: arn }),
         role.name,
         "aws",
-        managed,
+        managedName,
       );
-    }
-    for (const policy of role.customerPolicies) {
+    });
+    const customer = role.customerPolicies.map((policy) =>
       this.named(
         new IamRolePolicyAttachment(this, `attach_${name}__${tfName(policy.name)}`, {
           provider: this.home,
@@ -218,12 +238,48 @@ export class AccountStack extends TerraformStack {
         }),
         role.name,
         policy.name,
-      );
-    }
-    if (inlinePolicy) {
+      ),
+    );
+    const inline = inlinePolicy
+      ? [
+          this.named(
+            new IamRolePolicy(this, `role-policy_${name}`, { provider: this.home, role: r.name, name: INLINE_POLICY_NAME, policy: toJson(inlinePolicy) }),
+            role.name,
+          ),
+        ]
+      : [];
+    this.exclusive("role", r.name, role.name, inline, [...role.managedPolicyArns, ...role.customerPolicies.map((p) => p.arn)], [...managed, ...customer]);
+  }
+
+  /**
+   * Exclusive ownership of a role's or group's inline policies and managed policy
+   * attachments: an inline policy or attachment added outside Terraform shows as
+   * drift on the next refresh and is removed by the next apply. Written with an
+   * empty list when the program writes none, so that every hand-added one is drift.
+   * Each depends on the policies and attachments it lists, so that it never runs
+   * before them (and never detaches a policy the same apply is about to attach).
+   */
+  private exclusive(
+    of: "role" | "group",
+    nameRef: string,
+    name: string,
+    inline: readonly TerraformResource[],
+    policyArns: readonly string[],
+    attachments: readonly TerraformResource[],
+  ): void {
+    const policyNames = inline.length > 0 ? [INLINE_POLICY_NAME] : [];
+    const arns = [...policyArns].sort(byCodePoint);
+    if (of === "role") {
+      this.named(new IamRolePoliciesExclusive(this, `role-policies-exclusive_${tfName(name)}`, { provider: this.home, roleName: nameRef, policyNames, ...after(inline) }), name);
       this.named(
-        new IamRolePolicy(this, `role-policy_${name}`, { provider: this.home, role: r.name, name: INLINE_POLICY_NAME, policy: toJson(inlinePolicy) }),
-        role.name,
+        new IamRolePolicyAttachmentsExclusive(this, `role-attachments-exclusive_${tfName(name)}`, { provider: this.home, roleName: nameRef, policyArns: arns, ...after(attachments) }),
+        name,
+      );
+    } else {
+      this.named(new IamGroupPoliciesExclusive(this, `group-policies-exclusive_${tfName(name)}`, { provider: this.home, groupName: nameRef, policyNames, ...after(inline) }), name);
+      this.named(
+        new IamGroupPolicyAttachmentsExclusive(this, `group-attachments-exclusive_${tfName(name)}`, { provider: this.home, groupName: nameRef, policyArns: arns, ...after(attachments) }),
+        name,
       );
     }
   }

@@ -23,7 +23,7 @@ import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
-import type { TerraformElement } from "cdktf";
+import type { TerraformElement, TerraformResource } from "cdktf";
 import type { Construct } from "constructs";
 import type { BaselinePlan } from "../policies/baseline";
 import type { PolicyDocument } from "../policies/document";
@@ -45,8 +45,14 @@ interface Context {
   readonly inlinePolicyName: string;
 }
 
+/** What the account's other resources need of the baseline: each group's attachment of the self-service MFA policy. */
+export interface BaselineBuilt {
+  readonly groupAttachments: ReadonlyMap<string, { readonly policyArn: string; readonly attachment: TerraformResource }>;
+}
+
 /** Every baseline resource of one account's plan. */
-export function buildBaseline(ctx: Context, plan: BaselinePlan): void {
+export function buildBaseline(ctx: Context, plan: BaselinePlan): BaselineBuilt {
+  const groupAttachments = new Map<string, { policyArn: string; attachment: TerraformResource }>();
   const { scope, home, named, json } = ctx;
   if (plan.passwordPolicy) named(new IamAccountPasswordPolicy(scope, "password-policy", { provider: home, ...plan.passwordPolicy }), "baseline");
 
@@ -63,12 +69,13 @@ export function buildBaseline(ctx: Context, plan: BaselinePlan): void {
       mfa.name,
     );
     for (const group of mfa.groups) {
-      named(
+      const attachment = named(
         new IamGroupPolicyAttachment(scope, `baseline-mfa-attach_${tfName(group.name)}`, { provider: home, group: ctx.groups.get(group.name)!.name, policyArn: policy.arn }),
         "baseline",
         mfa.name,
         group.name,
       );
+      groupAttachments.set(group.name, { policyArn: policy.arn, attachment });
     }
   }
 
@@ -149,4 +156,5 @@ export function buildBaseline(ctx: Context, plan: BaselinePlan): void {
       rule.region,
     );
   }
+  return { groupAttachments };
 }

@@ -42,8 +42,12 @@ test("the new account gets its own stack, provider and resources", () => {
   expect(after.qa.provider.aws[0]).toMatchObject({ alias: "qa", allowed_account_ids: ["555555555555"] });
   expect(addresses(after.qa)).toEqual([
     "aws_iam_group.testers",
+    "aws_iam_group_policies_exclusive.testers",
     "aws_iam_group_policy.testers",
+    "aws_iam_group_policy_attachments_exclusive.testers",
     "aws_iam_role.QaAccess",
+    "aws_iam_role_policies_exclusive.QaAccess",
+    "aws_iam_role_policy_attachments_exclusive.QaAccess",
     "aws_s3_bucket.qa-test-results-555",
     "aws_s3_bucket_ownership_controls.qa-test-results-555",
     "aws_s3_bucket_policy.qa-test-results-555",
