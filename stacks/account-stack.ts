@@ -127,6 +127,7 @@ export class AccountStack extends TerraformStack {
       const provider = (region: string) => this.provider(region, tags, props.localEndpoint);
       baseline = buildBaseline({ scope: this, home: this.home, provider, named, json: toJson, groups, inlinePolicyName: INLINE_POLICY_NAME }, plan.baseline);
     }
+    for (const { role, name, inline } of baseline?.roles ?? []) this.exclusive("role", role.name, name, inline, [], []);
     // A group's managed policy attachment is the baseline's self-service MFA policy, or none: the list makes any attachment added by hand drift.
     for (const [name, g] of groups) {
       const mfa = baseline?.groupAttachments.get(name);

@@ -48,11 +48,14 @@ interface Context {
 /** What the account's other resources need of the baseline: each group's attachment of the self-service MFA policy. */
 export interface BaselineBuilt {
   readonly groupAttachments: ReadonlyMap<string, { readonly policyArn: string; readonly attachment: TerraformResource }>;
+  /** The baseline's own roles (the alert delivery role), with their inline policies: the stack owns those exclusively too. */
+  readonly roles: readonly { readonly role: IamRole; readonly name: string; readonly inline: readonly TerraformResource[] }[];
 }
 
 /** Every baseline resource of one account's plan. */
 export function buildBaseline(ctx: Context, plan: BaselinePlan): BaselineBuilt {
   const groupAttachments = new Map<string, { policyArn: string; attachment: TerraformResource }>();
+  const roles: { role: IamRole; name: string; inline: TerraformResource[] }[] = [];
   const { scope, home, named, json } = ctx;
   if (plan.passwordPolicy) named(new IamAccountPasswordPolicy(scope, "password-policy", { provider: home, ...plan.passwordPolicy }), "baseline");
 
@@ -83,17 +86,20 @@ export function buildBaseline(ctx: Context, plan: BaselinePlan): BaselineBuilt {
   let auditBucket: S3BucketPolicy | undefined;
   if (bucket) {
     const b = named(new S3Bucket(scope, "audit-bucket", { provider: home, bucket: bucket.name }), bucket.name);
-    named(
-      new S3BucketPublicAccessBlock(scope, "audit-bucket-public-access-block", { provider: home, bucket: b.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }),
-      bucket.name,
-    );
-    named(new S3BucketOwnershipControls(scope, "audit-bucket-ownership", { provider: home, bucket: b.id, rule: { objectOwnership: "BucketOwnerEnforced" } }), bucket.name);
-    named(
-      new S3BucketServerSideEncryptionConfigurationA(scope, "audit-bucket-encryption", { provider: home, bucket: b.id, rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] }),
-      bucket.name,
-    );
-    named(new S3BucketVersioningA(scope, "audit-bucket-versioning", { provider: home, bucket: b.id, versioningConfiguration: { status: "Enabled" } }), bucket.name);
-    auditBucket = named(new S3BucketPolicy(scope, "audit-bucket-policy", { provider: home, bucket: b.id, policy: json(bucket.policy) }), bucket.name);
+    // The policy waits for what keeps the bucket closed, as the map's buckets do (a deploy killed half way never leaves it open).
+    const closed = [
+      named(
+        new S3BucketPublicAccessBlock(scope, "audit-bucket-public-access-block", { provider: home, bucket: b.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }),
+        bucket.name,
+      ),
+      named(new S3BucketOwnershipControls(scope, "audit-bucket-ownership", { provider: home, bucket: b.id, rule: { objectOwnership: "BucketOwnerEnforced" } }), bucket.name),
+      named(
+        new S3BucketServerSideEncryptionConfigurationA(scope, "audit-bucket-encryption", { provider: home, bucket: b.id, rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] }),
+        bucket.name,
+      ),
+      named(new S3BucketVersioningA(scope, "audit-bucket-versioning", { provider: home, bucket: b.id, versioningConfiguration: { status: "Enabled" } }), bucket.name),
+    ];
+    auditBucket = named(new S3BucketPolicy(scope, "audit-bucket-policy", { provider: home, bucket: b.id, policy: json(bucket.policy), dependsOn: closed }), bucket.name);
   }
 
   if (plan.trail) {
@@ -127,7 +133,8 @@ export function buildBaseline(ctx: Context, plan: BaselinePlan): BaselineBuilt {
       new IamRole(scope, "alert-delivery-role", { provider: home, name: delivery.name, assumeRolePolicy: json(delivery.trustPolicy), description: "EventBridge delivers this account's alerts to the audit account's topics" }),
       delivery.name,
     );
-    named(new IamRolePolicy(scope, "alert-delivery-policy", { provider: home, role: deliveryRole.name, name: ctx.inlinePolicyName, policy: json(delivery.inlinePolicy) }), delivery.name);
+    const inline = named(new IamRolePolicy(scope, "alert-delivery-policy", { provider: home, role: deliveryRole.name, name: ctx.inlinePolicyName, policy: json(delivery.inlinePolicy) }), delivery.name);
+    roles.push({ role: deliveryRole, name: delivery.name, inline: [inline] });
   }
 
   for (const rule of plan.alertRules) {
@@ -156,5 +163,5 @@ export function buildBaseline(ctx: Context, plan: BaselinePlan): BaselineBuilt {
       rule.region,
     );
   }
-  return { groupAttachments };
+  return { groupAttachments, roles };
 }

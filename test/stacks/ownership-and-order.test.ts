@@ -14,7 +14,7 @@
 import { readFileSync } from "node:fs";
 import { exampleText, synth, type TfJson } from "../helpers";
 
-const FIXTURES = ["test/fixtures/good/kinds-messaging.yaml", "test/fixtures/good/kinds-keys.yaml", "test/fixtures/good/callers.yaml"];
+const FIXTURES = ["test/fixtures/good/kinds-messaging.yaml", "test/fixtures/good/kinds-keys.yaml", "test/fixtures/good/callers.yaml", "test/fixtures/good/baseline.yaml"];
 
 let maps: Record<string, Record<string, TfJson>>;
 beforeAll(async () => {
@@ -58,6 +58,8 @@ describe("drift ownership", () => {
       { exclusive: "aws_iam_role_policies_exclusive", key: "role_name", list: "policy_names", member: "aws_iam_role_policy", of: "role", value: "name" },
       { exclusive: "aws_iam_group_policies_exclusive", key: "group_name", list: "policy_names", member: "aws_iam_group_policy", of: "group", value: "name" },
       { exclusive: "aws_iam_role_policy_attachments_exclusive", key: "role_name", list: "policy_arns", member: "aws_iam_role_policy_attachment", of: "role", value: "policy_arn" },
+      // A group's only attachment is the baseline's self-service MFA policy; without a baseline the list is empty, so a hand-made attachment is drift.
+      { exclusive: "aws_iam_group_policy_attachments_exclusive", key: "group_name", list: "policy_arns", member: "aws_iam_group_policy_attachment", of: "group", value: "policy_arn" },
     ];
     let nonEmpty = 0;
     for (const { where, tf } of stacksOf()) {
@@ -70,13 +72,16 @@ describe("drift ownership", () => {
             .map(([, m]) => policyArns.get(String(m[c.value])) ?? String(m[c.value]))
             .sort();
           if (written.length > 0) nonEmpty++;
-          expect({ where, name, list: r[c.list] }).toEqual({ where, name, list: written });
+          const listed = ((r[c.list] as string[] | undefined) ?? []).map((v) => policyArns.get(v) ?? v).sort();
+          expect({ where, name, list: listed }).toEqual({ where, name, list: written });
         }
       }
-      // The program attaches no managed policy to a group: every group's list is empty, so a hand-made attachment is drift.
-      for (const [name, r] of each(tf, "aws_iam_group_policy_attachments_exclusive")) expect({ where, name, list: r.policy_arns }).toEqual({ where, name, list: [] });
     }
     expect(nonEmpty).toBeGreaterThan(3);
+    // The baseline's groups own the MFA attachment; the example's own none.
+    const groupLists = (map: string) => Object.values(maps[map]).flatMap((tf) => each(tf, "aws_iam_group_policy_attachments_exclusive").map(([, r]) => (r.policy_arns as string[]).length));
+    expect(groupLists("test/fixtures/good/baseline.yaml").every((n) => n === 1)).toBe(true);
+    expect(groupLists("example").every((n) => n === 0)).toBe(true);
   });
 
   test("the example's roles: an attachment-only role owns an empty inline list, an inline-only role an empty attachment list", () => {
