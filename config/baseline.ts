@@ -12,6 +12,13 @@ import type { PathSegment, Source } from "./source";
 import { closest } from "./suggest";
 import { validate } from "./validate";
 
+/** The customer managed policy every group gets with `selfServiceMfa`. */
+export const SELF_SERVICE_MFA_POLICY = "SelfServiceMfa";
+/** The role EventBridge assumes in an account whose rules deliver to the audit account's topics. */
+export const ALERT_DELIVERY_ROLE = "AuditAlertDelivery";
+/** The audit account's trail bucket: S3 names are global, so the account id is in it. */
+export const auditBucketName = (audit: Pick<Audit, "account">): string => `audit-trail-${audit.account.id}`;
+
 /** How problems are reported: at a path, with what is wrong and what would be right. */
 type Report = (path: readonly PathSegment[], message: string, hint: string, key?: boolean) => void;
 
@@ -44,9 +51,11 @@ export function resolveBaseline(
     const alertOn = resolveAlertOn(input.audit.alertOn ?? [], [...path, "alertOn"], accounts, declared, names, source, report);
     if (account) audit = { account, alertOn, at: source.locate(path, { key: true }) };
   }
+  const selfServiceMfa = input.selfServiceMfa ?? true;
+  reserveNames(accounts, { selfServiceMfa, alerts: (input.audit?.alertOn ?? []).length > 0, ...(audit ? { bucket: auditBucketName(audit) } : {}) }, report);
   return {
     passwordPolicy: input.passwordPolicy ?? "strict",
-    selfServiceMfa: input.selfServiceMfa ?? true,
+    selfServiceMfa,
     ...(audit ? { audit } : {}),
     at: source.locate(base, { key: true }),
   };
@@ -91,4 +100,20 @@ function resolveAlertOn(
     out.push({ role, ref, at: source.locate(at) });
   });
   return out.sort((a, b) => byCodePoint(a.ref, b.ref));
+}
+
+/** The names the baseline writes are its own: a map declaring one of them is told where, before two resources fight over it. */
+function reserveNames(accounts: ReadonlyMap<string, Account>, uses: { selfServiceMfa: boolean; alerts: boolean; bucket?: string }, report: Report): void {
+  for (const account of [...accounts.values()].sort((a, b) => byCodePoint(a.name, b.name))) {
+    const at = (section: string, name: string) => ["accounts", account.name, section, name];
+    if (uses.selfServiceMfa && account.groups.length > 0 && account.policies.some((p) => p.name === SELF_SERVICE_MFA_POLICY)) {
+      report(at("policies", SELF_SERVICE_MFA_POLICY), `policy "${SELF_SERVICE_MFA_POLICY}" is the baseline's self-service MFA policy`, "rename this policy, or set baseline.selfServiceMfa: false", true);
+    }
+    if (uses.alerts && account.roles.some((r) => r.name === ALERT_DELIVERY_ROLE)) {
+      report(at("roles", ALERT_DELIVERY_ROLE), `role "${ALERT_DELIVERY_ROLE}" is the baseline's alert delivery role`, "rename this role: the baseline writes it in every account whose alerts go to the audit account", true);
+    }
+    if (uses.bucket && account.buckets.some((b) => b.name === uses.bucket)) {
+      report(at("buckets", uses.bucket), `bucket "${uses.bucket}" is the baseline's audit trail bucket`, "rename this bucket: the baseline writes it in the audit account", true);
+    }
+  }
 }

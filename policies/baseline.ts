@@ -4,6 +4,7 @@
  * exists. Both halves of the trail's and the alerts' access come from one
  * function each ({@link trailGrant}, {@link alertGrant}), like every grant.
  */
+import { ALERT_DELIVERY_ROLE, auditBucketName, SELF_SERVICE_MFA_POLICY } from "../config/baseline";
 import type { Located } from "../config/errors";
 import type { Account, AlertOn, Audit, Group, Model } from "../config/model";
 import { byCodePoint } from "../config/order";
@@ -31,20 +32,16 @@ export const CIS_PASSWORD_POLICY = {
 
 export type PasswordPolicy = typeof CIS_PASSWORD_POLICY;
 
-/** The customer managed policy every group gets with `selfServiceMfa`. */
-export const SELF_SERVICE_MFA_POLICY = "SelfServiceMfa";
+/** The names the baseline takes, which the loader keeps the map from declaring (config/baseline.ts). */
+export { ALERT_DELIVERY_ROLE, auditBucketName, SELF_SERVICE_MFA_POLICY };
 
 /** The trail each account gets with `audit`, and the key prefix CloudTrail writes under. */
 export const TRAIL_NAME = "audit-trail";
 /** The audit account's alert topic of a region (one per region that has alert rules; topics are regional, and EventBridge delivers to another account only in its own region). */
 export const alertTopicName = (region: string): string => `role-assumed-alerts-${region}`;
-/** The role EventBridge assumes in an account whose rules deliver to the audit account's topics. */
-export const ALERT_DELIVERY_ROLE = "AuditAlertDelivery";
 /** STS's global endpoint records its events in us-east-1. https://docs.aws.amazon.com/IAM/latest/UserGuide/cloudtrail-integration.html#stscloudtrailregion */
 export const GLOBAL_STS_REGION = "us-east-1";
 
-/** The audit account's trail bucket: S3 names are global, so the account id is in it. */
-export const auditBucketName = (audit: Audit): string => `audit-trail-${audit.account.id}`;
 export const trailArn = (account: Account): string => `arn:aws:cloudtrail:${account.region}:${account.id}:trail/${TRAIL_NAME}`;
 export const alertTopicArn = (audit: Audit, region: string): string => `arn:aws:sns:${region}:${audit.account.id}:${alertTopicName(region)}`;
 /** The alias of the key that encrypts a region's alert topic (EventBridge cannot publish to a topic under AWS's managed key alias/aws/sns). */
