@@ -84,3 +84,47 @@ export function resultRows(rows: readonly Row[]): string[][] {
     r.status === "ok" ? (r.measure === "access" ? `ok (exit ${r.exit}: ${r.exit === 0 ? "clean" : "differences"})` : "ok") : `${r.status}${r.note ? `: ${r.note}` : ""}`,
   ]);
 }
+
+/** Why a part of the run has no figures: `failed`, `timeout` or `not measured`, with the line that says why. */
+export interface NoFigures {
+  readonly status: string;
+  readonly note?: string;
+}
+
+/** What scripts/bench/phases.ts prints, with the wall time of its run. */
+export interface PhaseFigures {
+  readonly loadMs: number;
+  readonly planMs: number;
+  readonly buildMs: number;
+  readonly synthMs: number;
+  readonly heapUsedMb: number;
+  readonly wallMs: number;
+}
+
+/** What scripts/bench/floor.mjs prints, with the program's own time to set it against. */
+export interface FloorFigures {
+  readonly status: "ok";
+  readonly files: number;
+  readonly bytes: number;
+  readonly differing: readonly string[];
+  readonly floorMs: number;
+  readonly programMs: number;
+}
+
+const why = (x: NoFigures) => `${x.status}${x.note ? `: ${x.note}` : ""}`;
+
+/** The program's phases, each with its share of the wall time; what no clock covers is start-up, modules and exit. */
+export function phasesText(ph: PhaseFigures | NoFigures): string {
+  if (!("synthMs" in ph)) return why(ph);
+  // Outside the clocks: node's start-up, loading the modules, and exit.
+  const rest = ph.wallMs - (ph.loadMs + ph.planMs + ph.buildMs + ph.synthMs);
+  const part = (label: string, ms: number) => `${label} ${fmtMs(ms)} (${pct(ms / ph.wallMs)})`;
+  return `${part("start-up, modules and exit", rest)}, ${part("load", ph.loadMs)}, ${part("plan", ph.planMs)}, ${part("build stacks", ph.buildMs)}, ${part("synthesize stacks", ph.synthMs)} of ${fmtMs(ph.wallMs)}; heap ${ph.heapUsedMb.toFixed(0)} MB after the plan`;
+}
+
+/** The floor against the program: the time to write the same JSON without cdktf, and which files' bytes differ. */
+export function floorText(f: FloorFigures | NoFigures): string {
+  if (!("floorMs" in f)) return why(f);
+  const differ = f.differing.length === 0 ? "byte for byte" : `bytes differ in ${f.differing.slice(0, 3).join(", ")}${f.differing.length > 3 ? ` and ${n(f.differing.length - 3)} more` : ""}`;
+  return `${fmtMs(f.floorMs)} to serialize and write ${n(f.files)} files (${(f.bytes / 1024 / 1024).toFixed(1)} MB, the same JSON as the program's; ${differ}); the program took ${fmtMs(f.programMs)}`;
+}

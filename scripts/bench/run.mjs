@@ -49,7 +49,7 @@ const progress = (s) => process.stderr.write(`${s}\n`);
 // the benchmark's other entries and the program are (tens of milliseconds), rather
 // than written as JSDoc-typed JS: one way for every TypeScript the benchmark runs.
 buildEntries(["format", "targets"]);
-const { fmtMem, fmtMs, mdTable, n, pct, RESULT_HEADERS, resultRows, textTable } = require(join(DIST, "format.js"));
+const { floorText, fmtMem, fmtMs, mdTable, n, pct, phasesText, RESULT_HEADERS, resultRows, textTable } = require(join(DIST, "format.js"));
 const { evaluateTargets, summarize } = require(join(DIST, "targets.js"));
 
 // ---------------------------------------------------------------- arguments
@@ -485,19 +485,6 @@ async function main() {
   process.stdout.write(`${report.join("\n")}\n`);
   writeReport(opts.doc, results);
   progress(`bench: wrote ${relative(ROOT, opts.doc)} and ${relative(ROOT, join(CACHE, "results.json"))}`);
-}
-
-function phasesText(ph) {
-  if (ph.synthMs === undefined) return `${ph.status}${ph.note ? `: ${ph.note}` : ""}`;
-  // Outside the clocks: node's start-up, loading the modules, and exit.
-  const rest = ph.wallMs - (ph.loadMs + ph.planMs + ph.buildMs + ph.synthMs);
-  const part = (label, ms) => `${label} ${fmtMs(ms)} (${pct(ms / ph.wallMs)})`;
-  return `${part("start-up, modules and exit", rest)}, ${part("load", ph.loadMs)}, ${part("plan", ph.planMs)}, ${part("build stacks", ph.buildMs)}, ${part("synthesize stacks", ph.synthMs)} of ${fmtMs(ph.wallMs)}; heap ${ph.heapUsedMb.toFixed(0)} MB after the plan`;
-}
-
-function floorText(f) {
-  if (f.status !== "ok") return `${f.status}${f.note ? `: ${f.note}` : ""}`;
-  return `${fmtMs(f.floorMs)} to serialize and write ${n(f.files)} files (${(f.bytes / 1024 / 1024).toFixed(1)} MB, the same JSON as the program's; ${f.differing.length === 0 ? "byte for byte" : `bytes differ in ${f.differing.slice(0, 3).join(", ")}${f.differing.length > 3 ? ` and ${n(f.differing.length - 3)} more` : ""}`}); the program took ${fmtMs(f.programMs)}`;
 }
 
 // ---------------------------------------------------------------- the report

@@ -1,5 +1,5 @@
 /** How the benchmark writes figures and tables: the same text on every machine. */
-import { fmtKb, fmtMem, fmtMs, mdTable, n, pct, resultRows, textTable } from "../../scripts/bench/format";
+import { floorText, fmtKb, fmtMem, fmtMs, mdTable, n, pct, phasesText, resultRows, textTable } from "../../scripts/bench/format";
 import { summarize, type Row } from "../../scripts/bench/targets";
 
 test.each<[number | undefined, string]>([
@@ -47,4 +47,27 @@ test("result rows: medians, the range of several runs, ours against the baseline
     ["access check (scripts/access.mjs)", "10,000", "–", "–", "–", "–", "–", "skipped: the program wrote no output to check"],
     ["npm test", "–", "1", "40.00 s", "–", "–", "–", "failed: exit 1: 2 tests failed"],
   ]);
+});
+
+describe("where the time goes", () => {
+  const phases = { loadMs: 180, planMs: 487, buildMs: 586, synthMs: 2510, heapUsedMb: 49.4, wallMs: 3980 };
+
+  test("phases: each with its share, the rest outside the clocks", () => {
+    expect(phasesText(phases)).toBe(
+      "start-up, modules and exit 217 ms (5%), load 180 ms (5%), plan 487 ms (12%), build stacks 586 ms (15%), synthesize stacks 2.51 s (63%) of 3.98 s; heap 49 MB after the plan",
+    );
+    expect(phasesText({ status: "failed", note: "exit 1: boom" })).toBe("failed: exit 1: boom");
+  });
+
+  test("floor: byte for byte, or the files that differ, the first three named", () => {
+    const floor = { status: "ok" as const, files: 1001, bytes: 15.7 * 1024 * 1024, floorMs: 782, programMs: 3830 };
+    expect(floorText({ ...floor, differing: [] })).toBe("782 ms to serialize and write 1,001 files (15.7 MB, the same JSON as the program's; byte for byte); the program took 3.83 s");
+    expect(floorText({ ...floor, differing: ["manifest.json"] })).toBe(
+      "782 ms to serialize and write 1,001 files (15.7 MB, the same JSON as the program's; bytes differ in manifest.json); the program took 3.83 s",
+    );
+    expect(floorText({ ...floor, differing: ["a", "b", "c", "d", "e"] })).toContain("bytes differ in a, b, c and 2 more)");
+    expect(floorText({ status: "not measured", note: "the program did not complete, so there is no output to write again" })).toBe(
+      "not measured: the program did not complete, so there is no output to write again",
+    );
+  });
 });
