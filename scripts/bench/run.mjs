@@ -39,8 +39,18 @@ const PROFILE_SIZES = [1000, 10000];
 const ONE_RUN_FROM = 10000;
 const SAMPLE_MS = 50;
 
-const n = (x) => x.toLocaleString("en-US");
 const progress = (s) => process.stderr.write(`${s}\n`);
+
+// This file measures (runs commands in rounds, times them, samples their memory);
+// what it measured is judged and written by pure functions in TypeScript,
+// type-checked by `npm run typecheck` and tested in test/bench/: targets.ts (the
+// rows' medians, the ratios taken in rounds, each target's verdict) and format.ts
+// (figures and tables). They are bundled with esbuild into .cache/bench/dist, as
+// the benchmark's other entries and the program are (tens of milliseconds), rather
+// than written as JSDoc-typed JS: one way for every TypeScript the benchmark runs.
+buildEntries(["format", "targets"]);
+const { floorText, fmtMem, fmtMs, mdTable, n, pct, phasesText, RESULT_HEADERS, resultRows, textTable } = require(join(DIST, "format.js"));
+const { evaluateTargets, summarize } = require(join(DIST, "targets.js"));
 
 // ---------------------------------------------------------------- arguments
 
@@ -251,11 +261,6 @@ function outcome(r, okExits, timeoutMs) {
   return { status: "failed", note: `exit ${r.exit}: ${clip(why.replaceAll(`${ROOT}/`, ""))}` };
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-
 /** Runs a command `reps` times (stopping at the first failure): median wall time, min and max, the highest peak memory. */
 async function series(row, spec, reps, opts) {
   return (await rounds([{ row, spec }], reps, opts))[0];
@@ -287,199 +292,6 @@ async function runOnce(row, spec, i, reps, opts) {
   const o = outcome(r, spec.okExits ?? [0], opts.timeout * 1000);
   progress(`    ${o.status} (exit ${r.exit}) in ${fmtMs(r.wallMs)}, peak ${fmtMem(r)}${o.note ? `: ${o.note}` : ""}`);
   return { ...o, exit: r.exit, wallMs: r.wallMs, peakKb: r.peakKb, largestKb: r.largestKb, stdout: r.stdout };
-}
-
-function summarize(row, runs) {
-  const last = runs[runs.length - 1];
-  const timed = last.status === "ok" ? runs : [last];
-  const walls = timed.map((r) => r.wallMs);
-  const highest = (key) => {
-    const xs = runs.map((r) => r[key]).filter((x) => x !== undefined);
-    return xs.length > 0 ? Math.max(...xs) : undefined;
-  };
-  return {
-    ...row,
-    status: last.status,
-    note: last.note,
-    exit: last.exit,
-    runs: runs.length,
-    wallMs: median(walls),
-    // Every run's wall time, in order: with rounds, run i of each command is of round i.
-    wallsMs: walls,
-    minMs: Math.min(...walls),
-    maxMs: Math.max(...walls),
-    peakKb: highest("peakKb"),
-    largestKb: highest("largestKb"),
-    stdout: last.stdout,
-  };
-}
-
-// ---------------------------------------------------------------- formatting
-
-function fmtMs(ms) {
-  if (ms === undefined || Number.isNaN(ms)) return "–";
-  if (ms < 1000) return `${ms.toFixed(0)} ms`;
-  if (ms < 100_000) return `${(ms / 1000).toFixed(2)} s`;
-  return `${(ms / 1000).toFixed(0)} s`;
-}
-function fmtKb(kb) {
-  if (kb === undefined) return "–";
-  return kb >= 1024 * 1024 ? `${(kb / 1024 / 1024).toFixed(2)} GB` : `${(kb / 1024).toFixed(0)} MB`;
-}
-/** Peak memory of a command; for several processes, the largest one beside the total. */
-const fmtMem = (r) => (r.largestKb === undefined ? fmtKb(r.peakKb) : `${fmtKb(r.peakKb)} (largest process ${fmtKb(r.largestKb)})`);
-const pct = (x) => `${(x * 100).toFixed(0)}%`;
-
-function textTable(headers, rows) {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-  const line = (cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join("  ").trimEnd();
-  return [line(headers), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
-}
-function mdTable(headers, rows) {
-  const cell = (c) => String(c).replace(/\|/g, "\\|");
-  return [`| ${headers.join(" | ")} |`, `| ${headers.map(() => "---").join(" | ")} |`, ...rows.map((r) => `| ${r.map(cell).join(" | ")} |`)].join("\n");
-}
-
-const LABELS = {
-  load: "load + validate",
-  program: "program alone (node dist/main.js)",
-  synth: "cdktf synth",
-  access: "access check (scripts/access.mjs)",
-  "baseline-program": "baseline: program alone (npx ts-node main.ts)",
-  "baseline-synth": "baseline: cdktf synth",
-  test: "npm test",
-};
-const BASELINE_OF = { program: "baseline-program", synth: "baseline-synth" };
-
-function vsBaseline(row, rows) {
-  const b = rows.find((r) => r.measure === BASELINE_OF[row.measure] && r.size === row.size);
-  if (!b || b.status !== "ok" || row.status !== "ok") return "–";
-  return `${(row.wallMs / b.wallMs).toFixed(2)} (${(b.wallMs / row.wallMs).toFixed(1)}× faster)`;
-}
-
-const RESULT_HEADERS = ["measure", "accounts", "runs", "wall (median)", "min – max", "peak memory", "ours / baseline", "result"];
-function resultRows(rows) {
-  return rows.map((r) => [
-    LABELS[r.measure],
-    r.size === undefined ? "–" : n(r.size),
-    r.runs || "–",
-    r.runs ? fmtMs(r.wallMs) : "–",
-    r.runs > 1 ? `${fmtMs(r.minMs)} – ${fmtMs(r.maxMs)}` : "–",
-    fmtMem(r),
-    vsBaseline(r, rows),
-    r.status === "ok" ? (r.measure === "access" ? `ok (exit ${r.exit}: ${r.exit === 0 ? "clean" : "differences"})` : "ok") : `${r.status}${r.note ? `: ${r.note}` : ""}`,
-  ]);
-}
-
-// ---------------------------------------------------------------- targets
-
-/** Each target of the issue, with its verdict computed from the rows. */
-function evaluateTargets(rows, maps) {
-  const get = (measure, size) => rows.find((r) => r.measure === measure && r.size === size);
-  const unmet = (r, label) => {
-    if (!r) return { verdict: "not measured", measured: `${label} not in this run` };
-    if (r.status === "ok") return undefined;
-    // A measure that could not run (the access check before its script exists) is no verdict.
-    return { verdict: r.runs === 0 ? "not measured" : "NOT met", measured: `${r.status}${r.note ? `: ${r.note}` : ""}` };
-  };
-  /**
-   * slow/fast for two commands: for commands run in rounds, the ratio within each
-   * round (runs seconds apart see the same machine), and their median; else the
-   * ratio of the medians. `rounds` lists the rounds' ratios when there are any.
-   */
-  const pairedRatio = (fast, slow) => {
-    const whole = slow.wallMs / fast.wallMs;
-    if (fast.wallsMs.length !== slow.wallsMs.length || fast.wallsMs.length < 2) return { ratio: whole, whole };
-    const rounds = slow.wallsMs.map((ms, i) => ms / fast.wallsMs[i]);
-    const how = `median of the rounds' ${rounds.map((x) => x.toFixed(1)).join(", ")}; of the medians ${whole.toFixed(1)}`;
-    return { ratio: median(rounds), whole, rounds, how };
-  };
-  const faster = (size) => {
-    const o = get("synth", size);
-    const b = get("baseline-synth", size);
-    const why = unmet(o, `cdktf synth at ${n(size)}`) ?? unmet(b, `the baseline at ${n(size)}`);
-    if (why) return { why };
-    const r = pairedRatio(o, b);
-    return { x: r.ratio, o, b, text: `${r.ratio.toFixed(2)}× faster (${r.how ?? "the medians"}; ${fmtMs(o.wallMs)} vs ${fmtMs(b.wallMs)})` };
-  };
-  /** time(big)/time(small) against what linear growth allows. */
-  const growth = (measure, small, big, allowed, unit) => {
-    const s = get(measure, small);
-    const b = get(measure, big);
-    if (!s || !b || s.status !== "ok" || b.status !== "ok") return undefined;
-    const ratio = b.wallMs / s.wallMs;
-    return { ok: ratio <= allowed, text: `time(${n(big)})/time(${n(small)}) = ${ratio.toFixed(1)}, ${unit} ${allowed.toFixed(1)}` };
-  };
-  // For the program, run in rounds: the growth within each round decides (`pairedRatio`).
-  const pairedGrowth = (measure, small, big, allowed, unit) => {
-    const whole = growth(measure, small, big, allowed, unit);
-    if (!whole) return whole;
-    const r = pairedRatio(get(measure, small), get(measure, big));
-    if (!r.rounds) return whole;
-    return {
-      ok: r.ratio <= allowed,
-      text: `time(${n(big)})/time(${n(small)}) = ${r.ratio.toFixed(1)} (${r.how}), ${unit} ${allowed.toFixed(1)}`,
-    };
-  };
-  const grants = (size) => {
-    const s = maps.get(size)?.summary;
-    return s && s.callers + s.bucketGrants;
-  };
-  const targets = [];
-  const add = (name, t) => targets.push({ name, ...t });
-
-  {
-    const f = faster(3);
-    add("cdktf synth, 3 accounts: ≥4× faster than the baseline", f.why ?? { verdict: f.x >= 4 ? "met" : "NOT met", measured: f.text });
-  }
-  {
-    const f = faster(1000);
-    // Peak memory as GNU time and getrusage report it for a command: its largest process.
-    // The whole tree (the CLI and the app side by side) is shown beside it.
-    const mem = f.o?.largestKb ?? f.o?.peakKb;
-    add(
-      "cdktf synth, 1,000 accounts: ≥2× faster than the baseline, <400 MB peak",
-      f.why ?? {
-        verdict: f.x >= 2 && mem !== undefined && mem < 400 * 1024 ? "met" : "NOT met",
-        measured: `${f.text}; peak ${fmtKb(mem)} (largest process; the whole process tree ${fmtKb(f.o.peakKb)})`,
-      },
-    );
-  }
-  {
-    const big = get("program", 10000);
-    const g = pairedGrowth("program", 1000, 10000, 10, "linear is");
-    add(
-      "program alone, 10,000 accounts: completes, <4 GB peak, time no worse than linear from 1,000",
-      unmet(big, "10,000 accounts") ?? {
-        verdict: big.peakKb < 4 * 1024 * 1024 && g?.ok ? "met" : "NOT met",
-        measured: `${fmtMs(big.wallMs)}, peak ${fmtKb(big.peakKb)}; ${g ? g.text : "1,000 not measured"}`,
-      },
-    );
-  }
-  {
-    const r = get("load", 10000);
-    add("load + validate, 10,000 accounts: <2 s", unmet(r, "10,000 accounts") ?? { verdict: r.wallMs < 2000 ? "met" : "NOT met", measured: fmtMs(r.wallMs) });
-  }
-  {
-    const r = get("access", 1000);
-    // The target is set at 1,000 accounts: its growth is judged from 100 to 1,000.
-    // From 1,000 to 10,000 the growth is shown beside it, for information.
-    const pair = ([a, b]) => (grants(a) && grants(b) ? growth("access", a, b, grants(b) / grants(a), "grants grew") : undefined);
-    const judged = pair([100, 1000]);
-    const beyond = pair([1000, 10000]);
-    add(
-      "access check, 1,000 accounts: <60 s, cost growing with grants, not accounts²",
-      unmet(r, "1,000 accounts") ?? {
-        verdict: r.wallMs >= 60_000 || (judged && !judged.ok) ? "NOT met" : judged ? "met" : "time met, growth not measured",
-        measured: `${fmtMs(r.wallMs)}; ${judged ? judged.text : "growth not measured (needs 100 too)"}${beyond ? `; beyond the target: ${beyond.text}` : ""}`,
-      },
-    );
-  }
-  {
-    const r = get("test", undefined);
-    add("npm test: <60 s", unmet(r, "npm test") ?? { verdict: r.wallMs < 60_000 ? "met" : "NOT met", measured: fmtMs(r.wallMs) });
-  }
-  return targets;
 }
 
 // ---------------------------------------------------------------- environment
@@ -673,19 +485,6 @@ async function main() {
   process.stdout.write(`${report.join("\n")}\n`);
   writeReport(opts.doc, results);
   progress(`bench: wrote ${relative(ROOT, opts.doc)} and ${relative(ROOT, join(CACHE, "results.json"))}`);
-}
-
-function phasesText(ph) {
-  if (ph.synthMs === undefined) return `${ph.status}${ph.note ? `: ${ph.note}` : ""}`;
-  // Outside the clocks: node's start-up, loading the modules, and exit.
-  const rest = ph.wallMs - (ph.loadMs + ph.planMs + ph.buildMs + ph.synthMs);
-  const part = (label, ms) => `${label} ${fmtMs(ms)} (${pct(ms / ph.wallMs)})`;
-  return `${part("start-up, modules and exit", rest)}, ${part("load", ph.loadMs)}, ${part("plan", ph.planMs)}, ${part("build stacks", ph.buildMs)}, ${part("synthesize stacks", ph.synthMs)} of ${fmtMs(ph.wallMs)}; heap ${ph.heapUsedMb.toFixed(0)} MB after the plan`;
-}
-
-function floorText(f) {
-  if (f.status !== "ok") return `${f.status}${f.note ? `: ${f.note}` : ""}`;
-  return `${fmtMs(f.floorMs)} to serialize and write ${n(f.files)} files (${(f.bytes / 1024 / 1024).toFixed(1)} MB, the same JSON as the program's; ${f.differing.length === 0 ? "byte for byte" : `bytes differ in ${f.differing.slice(0, 3).join(", ")}${f.differing.length > 3 ? ` and ${n(f.differing.length - 3)} more` : ""}`}); the program took ${fmtMs(f.programMs)}`;
 }
 
 // ---------------------------------------------------------------- the report

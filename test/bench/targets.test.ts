@@ -1,0 +1,157 @@
+/**
+ * The benchmark's judging, from canned rows: each target met, NOT met and not
+ * measured, with the whole text it writes; the medians and paired ratios behind them.
+ */
+import { evaluateTargets, median, pairedGrowth, pairedRatio, summarize, TARGETS, type MapGrants, type Measure, type MeasuredRow, type Row, type Run } from "../../scripts/bench/targets";
+
+const MB = 1024;
+const GB = 1024 * 1024;
+
+/** A measure whose runs (one per wall time) all completed. */
+function ok(measure: Measure, size: number | undefined, wallsMs: number[], memory: Pick<Run, "peakKb" | "largestKb"> = {}): MeasuredRow {
+  return summarize({ measure, size }, wallsMs.map((wallMs) => ({ status: "ok", exit: 0, wallMs, ...memory })));
+}
+
+/** Grants (role callers plus bucket grants) of the generated maps, by size. */
+const MAPS: ReadonlyMap<number, MapGrants> = new Map([
+  [100, { summary: { callers: 300, bucketGrants: 400 } }],
+  [1000, { summary: { callers: 3000, bucketGrants: 4000 } }],
+  [10000, { summary: { callers: 30000, bucketGrants: 40000 } }],
+]);
+
+/** The verdict and text of the target whose name starts with `prefix`, judged from `rows`. */
+function judge(prefix: string, rows: Row[]): { verdict: string; measured: string } {
+  const t = evaluateTargets(rows, MAPS).find((x) => x.name.startsWith(prefix));
+  if (!t) throw new Error(`no target starts with ${prefix}`);
+  return { verdict: t.verdict, measured: t.measured };
+}
+
+describe("median", () => {
+  test.each([
+    [[3, 1, 2], 2],
+    [[4, 1, 3, 2], 2.5],
+    [[7], 7],
+  ])("of %j is %d", (xs, m) => expect(median(xs)).toBe(m));
+
+  test("leaves its input as it was", () => {
+    const xs = [3, 1, 2];
+    median(xs);
+    expect(xs).toEqual([3, 1, 2]);
+  });
+});
+
+describe("summarize", () => {
+  test("completed runs: the median, min and max of all, the highest peak of any", () => {
+    const row = summarize({ measure: "load", size: 3 }, [
+      { status: "ok", exit: 0, wallMs: 300, peakKb: 50 * MB },
+      { status: "ok", exit: 0, wallMs: 100, peakKb: 70 * MB },
+      { status: "ok", exit: 0, wallMs: 200 },
+    ]);
+    expect(row).toMatchObject({ measure: "load", size: 3, status: "ok", runs: 3, wallMs: 200, wallsMs: [300, 100, 200], minMs: 100, maxMs: 300, peakKb: 70 * MB, largestKb: undefined });
+  });
+
+  test("a failed last run: only it is timed, its status and note are the row's", () => {
+    const row = summarize({ measure: "synth", size: 100 }, [
+      { status: "ok", exit: 0, wallMs: 1000, peakKb: 400 * MB },
+      { status: "failed", note: "exit 1: boom", exit: 1, wallMs: 50, peakKb: 10 * MB },
+    ]);
+    expect(row).toMatchObject({ status: "failed", note: "exit 1: boom", exit: 1, runs: 2, wallMs: 50, wallsMs: [50], minMs: 50, maxMs: 50, peakKb: 400 * MB });
+  });
+
+  test("no run at all is a bug of the caller, not a row", () => {
+    expect(() => summarize({ measure: "test", size: undefined }, [])).toThrow("summarize: no run of test");
+  });
+});
+
+describe("pairedRatio", () => {
+  test("in rounds, the median of the rounds' ratios decides; the medians' ratio is shown beside it", () => {
+    const r = pairedRatio(ok("synth", 3, [1000, 2000, 3000]), ok("baseline-synth", 3, [4100, 8200, 3000]));
+    expect(r.rounds).toEqual([4.1, 4.1, 1]);
+    expect(r.ratio).toBeCloseTo(4.1);
+    expect(r.whole).toBeCloseTo(2.05);
+    expect(r.how).toBe("median of the rounds' 4.1, 4.1, 1.0; of the medians 2.0");
+  });
+
+  test.each([
+    ["one run each", [1000], [3000]],
+    ["unequal numbers of runs", [1000, 1000], [3000]],
+  ])("%s: the ratio of the medians", (_what, fast, slow) => {
+    expect(pairedRatio(ok("synth", 3, fast), ok("baseline-synth", 3, slow))).toEqual({ ratio: 3, whole: 3 });
+  });
+});
+
+describe("pairedGrowth", () => {
+  test("in rounds, judged on the rounds' median even where the medians' ratio says otherwise", () => {
+    const rows = [ok("program", 1000, [1000, 2000, 1000]), ok("program", 10000, [9000, 30000, 9500])];
+    expect(pairedGrowth(rows, "program", 1000, 10000, 10, "linear is")).toEqual({
+      ok: true,
+      text: "time(10,000)/time(1,000) = 9.5 (median of the rounds' 9.0, 15.0, 9.5; of the medians 9.5), linear is 10.0",
+    });
+    const slower = [ok("program", 1000, [1000, 1000, 1000]), ok("program", 10000, [9000, 11000, 12000])];
+    expect(pairedGrowth(slower, "program", 1000, 10000, 10, "linear is")?.ok).toBe(false);
+  });
+
+  test("a size missing or failed: no growth", () => {
+    const failed = summarize({ measure: "program", size: 10000 }, [{ status: "timeout", note: "killed after 900 s", exit: "SIGKILL", wallMs: 900_000 }]);
+    expect(pairedGrowth([ok("program", 1000, [1000])], "program", 1000, 10000, 10, "linear is")).toBeUndefined();
+    expect(pairedGrowth([ok("program", 1000, [1000]), failed], "program", 1000, 10000, 10, "linear is")).toBeUndefined();
+  });
+});
+
+describe("the targets", () => {
+  test("are the six of docs/benchmarks.md, in its order, each judged once", () => {
+    expect(TARGETS.map((t) => t.name)).toEqual([
+      "cdktf synth, 3 accounts: ≥4× faster than the baseline",
+      "cdktf synth, 1,000 accounts: ≥2× faster than the baseline, <400 MB peak",
+      "program alone, 10,000 accounts: completes, <4 GB peak, time no worse than linear from 1,000",
+      "load + validate, 10,000 accounts: <2 s",
+      "access check, 1,000 accounts: <60 s, cost growing with grants, not accounts²",
+      "npm test: <60 s",
+    ]);
+    expect(evaluateTargets([], MAPS).map((t) => [t.name, t.verdict])).toEqual(TARGETS.map((t) => [t.name, "not measured"]));
+  });
+
+  const failed = (measure: Measure, size: number | undefined): MeasuredRow =>
+    summarize({ measure, size }, [{ status: "failed", note: "exit 1: out of memory", exit: 1, wallMs: 500 }]);
+
+  test.each<[string, string, Row[], string, string]>([
+    // cdktf synth, 3 accounts, against the baseline in rounds
+    ["cdktf synth, 3 accounts", "met in rounds, though the medians' ratio is 2", [ok("synth", 3, [1000, 2000, 3000]), ok("baseline-synth", 3, [4100, 8200, 3000])], "met", "4.10× faster (median of the rounds' 4.1, 4.1, 1.0; of the medians 2.0; 2.00 s vs 4.10 s)"],
+    ["cdktf synth, 3 accounts", "NOT met at 3×, one run each", [ok("synth", 3, [1000]), ok("baseline-synth", 3, [3000])], "NOT met", "3.00× faster (the medians; 1.00 s vs 3.00 s)"],
+    ["cdktf synth, 3 accounts", "NOT met when ours failed", [failed("synth", 3), ok("baseline-synth", 3, [3000])], "NOT met", "failed: exit 1: out of memory"],
+    ["cdktf synth, 3 accounts", "not measured without the baseline", [ok("synth", 3, [1000])], "not measured", "the baseline at 3 not in this run"],
+    // cdktf synth, 1,000 accounts: speed and the largest process's memory
+    ["cdktf synth, 1,000 accounts", "met", [ok("synth", 1000, [10_000], { peakKb: 500 * MB, largestKb: 300 * MB }), ok("baseline-synth", 1000, [30_000])], "met", "3.00× faster (the medians; 10.00 s vs 30.00 s); peak 300 MB (largest process; the whole process tree 500 MB)"],
+    ["cdktf synth, 1,000 accounts", "NOT met at 450 MB", [ok("synth", 1000, [10_000], { peakKb: 600 * MB, largestKb: 450 * MB }), ok("baseline-synth", 1000, [30_000])], "NOT met", "3.00× faster (the medians; 10.00 s vs 30.00 s); peak 450 MB (largest process; the whole process tree 600 MB)"],
+    ["cdktf synth, 1,000 accounts", "NOT met at 1.5×", [ok("synth", 1000, [10_000], { peakKb: 300 * MB }), ok("baseline-synth", 1000, [15_000])], "NOT met", "1.50× faster (the medians; 10.00 s vs 15.00 s); peak 300 MB (largest process; the whole process tree 300 MB)"],
+    ["cdktf synth, 1,000 accounts", "NOT met with no memory figure (no /proc)", [ok("synth", 1000, [10_000]), ok("baseline-synth", 1000, [30_000])], "NOT met", "3.00× faster (the medians; 10.00 s vs 30.00 s); peak – (largest process; the whole process tree –)"],
+    ["cdktf synth, 1,000 accounts", "not measured without ours", [ok("baseline-synth", 1000, [30_000])], "not measured", "cdktf synth at 1,000 not in this run"],
+    // the program alone at 10,000 accounts, its growth from 1,000 in rounds
+    ["program alone", "met", [ok("program", 1000, [1000, 1100]), ok("program", 10000, [9000, 9900], { peakKb: 3 * GB })], "met", "9.45 s, peak 3.00 GB; time(10,000)/time(1,000) = 9.0 (median of the rounds' 9.0, 9.0; of the medians 9.0), linear is 10.0"],
+    ["program alone", "NOT met: worse than linear", [ok("program", 1000, [1000]), ok("program", 10000, [12_000], { peakKb: 3 * GB })], "NOT met", "12.00 s, peak 3.00 GB; time(10,000)/time(1,000) = 12.0, linear is 10.0"],
+    ["program alone", "NOT met: 4.5 GB", [ok("program", 1000, [1000]), ok("program", 10000, [9000], { peakKb: 4.5 * GB })], "NOT met", "9.00 s, peak 4.50 GB; time(10,000)/time(1,000) = 9.0, linear is 10.0"],
+    ["program alone", "NOT met without 1,000 to grow from", [ok("program", 10000, [9000], { peakKb: 3 * GB })], "NOT met", "9.00 s, peak 3.00 GB; 1,000 not measured"],
+    ["program alone", "NOT met: killed", [ok("program", 1000, [1000]), summarize({ measure: "program", size: 10000 }, [{ status: "timeout", note: "killed after 900 s", exit: "SIGKILL", wallMs: 900_000 }])], "NOT met", "timeout: killed after 900 s"],
+    ["program alone", "not measured", [ok("program", 1000, [1000])], "not measured", "10,000 accounts not in this run"],
+    // load + validate at 10,000 accounts
+    ["load + validate", "met", [ok("load", 10000, [1400, 1500, 1900])], "met", "1.50 s"],
+    ["load + validate", "NOT met", [ok("load", 10000, [2100, 2000, 2500])], "NOT met", "2.10 s"],
+    ["load + validate", "not measured", [ok("load", 1000, [300])], "not measured", "10,000 accounts not in this run"],
+    // the access check at 1,000 accounts, its growth from 100 against the grants' (7,000 / 700 = 10)
+    ["access check", "met", [ok("access", 100, [2000]), ok("access", 1000, [15_000])], "met", "15.00 s; time(1,000)/time(100) = 7.5, grants grew 10.0"],
+    ["access check", "met, the growth beyond 1,000 shown beside it", [ok("access", 100, [2000]), ok("access", 1000, [15_000]), ok("access", 10000, [300_000])], "met", "15.00 s; time(1,000)/time(100) = 7.5, grants grew 10.0; beyond the target: time(10,000)/time(1,000) = 20.0, grants grew 10.0"],
+    ["access check", "NOT met: grows faster than the grants", [ok("access", 100, [2000]), ok("access", 1000, [25_000])], "NOT met", "25.00 s; time(1,000)/time(100) = 12.5, grants grew 10.0"],
+    ["access check", "NOT met: a minute", [ok("access", 100, [7000]), ok("access", 1000, [61_000])], "NOT met", "61.00 s; time(1,000)/time(100) = 8.7, grants grew 10.0"],
+    ["access check", "time met, growth not measured", [ok("access", 1000, [15_000])], "time met, growth not measured", "15.00 s; growth not measured (needs 100 too)"],
+    ["access check", "NOT met over a minute, even without 100", [ok("access", 1000, [61_000])], "NOT met", "61.00 s; growth not measured (needs 100 too)"],
+    ["access check", "not measured: the check could not run", [{ measure: "access", size: 1000, status: "skipped", note: "the program wrote no output to check", runs: 0 }], "not measured", "skipped: the program wrote no output to check"],
+    ["access check", "not measured: no row", [ok("access", 100, [2000])], "not measured", "1,000 accounts not in this run"],
+    // npm test
+    ["npm test", "met", [ok("test", undefined, [45_000])], "met", "45.00 s"],
+    ["npm test", "NOT met", [ok("test", undefined, [75_000])], "NOT met", "75.00 s"],
+    ["npm test", "NOT met when it fails", [failed("test", undefined)], "NOT met", "failed: exit 1: out of memory"],
+    ["npm test", "not measured", [], "not measured", "npm test not in this run"],
+  ])("%s: %s", (prefix, _case, rows, verdict, measured) => {
+    expect(judge(prefix, rows)).toEqual({ verdict, measured });
+  });
+});
