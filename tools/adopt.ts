@@ -48,7 +48,9 @@ ACCOUNT_MAP names), so that the next plan imports it instead of creating it.
 Prints what the first apply will change on each adopted resource; what grants
 more than the map comes first. Applies nothing. A resource that exists but cannot
 be adopted (a role under another path, a bucket of another account) is an error:
-exit 1, nothing recorded.
+exit 1, nothing recorded. Run it again after the deploy: it drops the records the
+deploy imported (no-ops then) and removes the file when none is left. After a
+deploy killed half way it finds what was created but not recorded in the state.
 
   stack...        the stacks (accounts) to adopt into
   --out DIR       where the stacks are synthesized (default: cdktf.out)
