@@ -171,7 +171,7 @@ export function renderImports(records: readonly ImportRecord[]): string {
     "# Resources that already exist in AWS: the next plan of their stack imports each one",
     "# (a Terraform import block) instead of creating it. Written by npm run adopt; review",
     "# it with the map (README, \"Adopting an existing account\"). Once deployed, a record is",
-    "# a no-op and may be removed.",
+    "# a no-op: npm run adopt on its stack again drops it (and this file when none is left).",
     "version: 1",
     sorted.length === 0 ? "accounts: {}" : "accounts:",
   ];

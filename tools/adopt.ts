@@ -19,7 +19,7 @@
  */
 import { execFile } from "node:child_process";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { synthesizeModel } from "../app";
 import { ConfigError } from "../config/errors";
@@ -28,6 +28,7 @@ import { DEFAULT_MAP, loadAccountMap } from "../config/load";
 import type { Account } from "../config/model";
 import { byCodePoint } from "../config/order";
 import { tfName } from "../stacks/names";
+import { nextRecords, unreadableState } from "./adopt-records";
 import { type AdoptFinding, type Adoption, adoptChanges, type AdoptPlanJson, HOLDERS, renderAdoptChanges } from "./adopt-changes";
 import { type Command, CommandError, parseCommandLine, positiveInteger, requireAwsCredentials, runCommand, UsageError } from "./cli";
 import { firstTerraformError } from "./plan-summary";
@@ -47,7 +48,9 @@ ACCOUNT_MAP names), so that the next plan imports it instead of creating it.
 Prints what the first apply will change on each adopted resource; what grants
 more than the map comes first. Applies nothing. A resource that exists but cannot
 be adopted (a role under another path, a bucket of another account) is an error:
-exit 1, nothing recorded.
+exit 1, nothing recorded. Run it again after the deploy: it drops the records the
+deploy imported (no-ops then) and removes the file when none is left. After a
+deploy killed half way it finds what was created but not recorded in the state.
 
   stack...        the stacks (accounts) to adopt into
   --out DIR       where the stacks are synthesized (default: cdktf.out)
@@ -66,7 +69,7 @@ const PROBE = "adopt-probe";
 const EXTRA_FILE = "adopt.tf.json";
 const PLAN_FILE = "adopt.tfplan";
 
-type TfJson = { resource?: Record<string, Record<string, { provider?: string } & Record<string, unknown>>>; import?: { to: string; id: string }[] };
+type TfJson = { terraform?: { backend?: { local?: { path?: string } } }; resource?: Record<string, Record<string, { provider?: string } & Record<string, unknown>>>; import?: { to: string; id: string }[] };
 
 /** A resource adopt looks for: where it is in the stack and the map, and how Terraform finds it. */
 interface Candidate extends Adoption {
@@ -86,14 +89,22 @@ interface StackResult {
 
 const terraform = (dir: string) => (...args: string[]) => run("terraform", args, { cwd: dir, maxBuffer: 256 * 1024 * 1024 });
 
-/** Addresses in the stack's state; none when it has no state yet. */
-async function stateAddresses(dir: string): Promise<Set<string>> {
+/**
+ * Addresses in the stack's state; none when it has no state yet, or when a deploy
+ * was killed before its first write (the local backend's file is then empty, which
+ * Terraform reads as no state). A file cut short by the kill is an error that says
+ * how to recover (tools/adopt-records.ts).
+ */
+async function stateAddresses(stack: string, dir: string, config: TfJson): Promise<Set<string>> {
   try {
     const { stdout } = await terraform(dir)("state", "list", "-no-color");
     return new Set(stdout.split("\n").map((l) => l.trim()).filter(Boolean));
   } catch (e) {
     const out = `${(e as { stderr?: string }).stderr ?? ""}${(e as { stdout?: string }).stdout ?? ""}`;
     if (/No state file was found/i.test(out)) return new Set();
+    const local = config.terraform?.backend?.local?.path;
+    const unreadable = unreadableState(stack, out, local === undefined ? undefined : resolve(dir, local));
+    if (unreadable) throw new CommandError(unreadable);
     throw new CommandError(`terraform state list failed in ${dir}:\n${firstTerraformError(out)}`);
   }
 }
@@ -170,8 +181,8 @@ async function adoptStack(account: Account, dir: string, locate: (c: Candidate) 
   const tf = terraform(dir);
   const stack = account.name;
   const errors: string[] = [];
-  const inState = await stateAddresses(dir);
   const config = JSON.parse(readFileSync(join(dir, "cdk.tf.json"), "utf8")) as TfJson;
+  const inState = await stateAddresses(stack, dir, config);
   let candidates = candidatesOf(account, config).filter((c) => !inState.has(c.address));
   const keys = new Map<string, { address: string; id: string; provider: string }>();
   const extra = join(dir, EXTRA_FILE);
@@ -304,12 +315,21 @@ async function main(): Promise<number> {
     process.stderr.write(`${errors.join("\n")}\n${errors.length} resource${errors.length === 1 ? "" : "s"} cannot be adopted; nothing was recorded.\n`);
     return 1;
   }
-  const chosen = new Set(accounts.map((a) => a.name));
-  const records = [...(model.imports ?? []).filter((r) => !chosen.has(r.account)), ...results.flatMap((r) => r.records)];
-  const file = importsFileOf(mapFile);
   const found = results.flatMap((r) => r.records);
-  for (const r of results) process.stdout.write(`adopt: ${r.stack}: ${r.records.length === 0 ? "nothing declared exists outside the state" : r.records.map((x) => `${ADOPT_SECTIONS.find((s) => s.section === x.section)!.noun} ${x.name}`).join(", ")}\n`);
-  if (records.length > 0 || existsSync(file)) writeFileSync(file, renderImports(records));
+  const { records, dropped } = nextRecords(model.imports ?? [], new Set(accounts.map((a) => a.name)), found);
+  const file = importsFileOf(mapFile);
+  const noun = (x: ImportRecord) => `${ADOPT_SECTIONS.find((s) => s.section === x.section)!.noun} ${x.name}`;
+  for (const r of results) {
+    process.stdout.write(`adopt: ${r.stack}: ${r.records.length === 0 ? "nothing declared exists outside the state" : r.records.map(noun).join(", ")}\n`);
+    const gone = dropped.filter((x) => x.account === r.stack);
+    if (gone.length > 0) process.stdout.write(`adopt: ${r.stack}: record${gone.length === 1 ? "" : "s"} dropped, in the state now (a deploy imported ${gone.length === 1 ? "it" : "them"}): ${gone.map(noun).join(", ")}\n`);
+  }
+  if (records.length > 0) writeFileSync(file, renderImports(records));
+  else if (existsSync(file)) {
+    // Every record is deployed: an import block of a resource in the state is a no-op, so the file goes.
+    rmSync(file);
+    process.stdout.write(`adopt: no records left: removed ${file}\n`);
+  }
   if (found.length > 0) {
     process.stdout.write(`${renderAdoptChanges(results)}\n`);
     process.stdout.write(`adopt: ${found.length} resource${found.length === 1 ? "" : "s"} recorded in ${file}: review it and the changes above, then synth and deploy (the plan imports them).\n`);

@@ -11,13 +11,17 @@ synthesized stacks is clean. Destroy, and check that nothing is left.
 A resource created before the kill can exist in AWS without being in the state:
 its creation was under way (the provider had not returned), or it completed
 after Terraform last wrote the state (at most every 20 s during an apply). Named
-resources cannot be created twice: the phase re-runs the apply once as it is and
-checks that it is refused (no second copy) and still grants no more than
-declared, then imports every such resource (terraform import, as an adopt step
-would) and applies again."""
+resources cannot be created twice, so the recovery is the product's own path, as
+the README gives it: `npm run adopt -- prod` (it must find exactly what exists
+but is not in the state, read here through the emulator's API and `terraform
+state list`, and record it beside a copy of the map; it applies nothing, checked
+through the API), synth, and the normal apply, which imports the records. After
+it, `npm run adopt -- prod` again finds nothing and drops the records, which the
+deploy made no-ops (the resources are in the state)."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import time
 
@@ -159,9 +163,24 @@ def _orphans(e2e, env: dict[str, str], got: dict) -> list[tuple[str, str]]:
     return found
 
 
+def _adopt(e2e, env: dict[str, str], map_path) -> subprocess.CompletedProcess:
+    """`npm run adopt -- prod` (scripts/adopt.sh, what it runs) on the copy of the map; its output printed."""
+    r = e2e.run(["bash", str(e2e.ROOT / "scripts" / "adopt.sh"), STACK, "--out", str(e2e.OUT)], cwd=e2e.ROOT, env={**env, "ACCOUNT_MAP": str(map_path)})
+    print(r.stdout, flush=True)
+    print(r.stderr, flush=True)
+    return r
+
+
 def run(e2e, endpoint: str, env: dict[str, str]) -> dict[str, str]:
     findings: dict[str, str] = {}
-    stacks = e2e.synth(e2e.EXAMPLE_MAP, endpoint)
+    # A copy of the example map: adopt writes its records beside the map it reads.
+    work = e2e.WORK / "crash"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    map_path = work / "accounts.yaml"
+    map_path.write_text(e2e.EXAMPLE_MAP.read_text())
+    records = work / "accounts.imports.yaml"
+    stacks = e2e.synth(map_path, endpoint)
     e2e.check(stacks == ["dev", "prod", "staging"], f"crash: one stack per account: {stacks}")
     want = _declared(e2e)
     e2e.terraform(STACK, env, "init")
@@ -184,22 +203,21 @@ def run(e2e, endpoint: str, env: dict[str, str]) -> dict[str, str]:
                                   f"created but not in state: {[a for a, _ in orphans] or 'none'}")
         e2e.log(f"crash: {findings['crash_kill']}")
         # In flight at the kill: created in AWS, never recorded. Named resources cannot be created a
-        # second time: the re-run stops on them (no duplicate), having done the rest.
-        if orphans:
-            r = e2e.run(["terraform", "apply", "-auto-approve", "-input=false", "-no-color"], cwd=e2e.OUT / "stacks" / STACK, env=env)
-            refused = sorted({line.strip() for line in (r.stdout + r.stderr).splitlines() if "already" in line.lower() and line.strip().startswith("Error")})
-            e2e.check(r.returncode != 0 and bool(refused), f"crash: re-run without importing them: refused, no second copy ({'; '.join(refused)[:400]})")
-            findings["crash_rerun"] = f"re-run without import stopped: {'; '.join(refused)}"
-            _at_most_declared(e2e, _deployed(e2e, endpoint), want, "after the refused re-run")
-        for address, ident in orphans:
-            # Options first: after ADDR and ID, terraform import reads none.
-            r = e2e.run(["terraform", "import", "-input=false", "-no-color", address, ident], cwd=e2e.OUT / "stacks" / STACK, env=env)
-            if r.returncode != 0:
-                raise e2e.Failure(f"terraform import {address} {ident} failed:\n{r.stdout[-2000:]}\n{r.stderr[-2000:]}")
-            e2e.log(f"crash: imported {address} ({ident})")
+        # second time: the product's recovery is adopt (it records them beside the map), then the deploy.
+        r = _adopt(e2e, env, map_path)
+        e2e.check(r.returncode == 0, f"crash: npm run adopt -- {STACK} after the kill exits 0 ({r.returncode}; {r.stderr.strip()[-800:]})")
+        _at_most_declared(e2e, _deployed(e2e, endpoint), want, "after adopt (it applies nothing)")
+        e2e.check(_state_list(e2e, env) == recorded, "crash: adopt left the state as the kill left it (it plans, never applies)")
+        e2e.synth(map_path, endpoint)
+        imports = sorted(i["to"] for i in e2e.stack_json(STACK).get("import", []))
+        e2e.check(imports == sorted(a for a, _ in orphans),
+                  f"crash: adopt recorded exactly what exists but is not in the state, and the stack imports it ({imports}; {[a for a, _ in orphans]})")
+        findings["crash_adopt"] = f"adopt recorded: {imports or 'nothing'}"
+        e2e.log(f"crash: {findings['crash_adopt']}")
 
+        e2e.terraform(STACK, env, "init")
         e2e.terraform(STACK, env, "apply", "-auto-approve")
-        e2e.log(f"applied {STACK} again")
+        e2e.log(f"applied {STACK} again, importing what adopt recorded")
         r = e2e.run(["bash", str(e2e.ROOT / "scripts" / "plan.sh"), STACK, "--out", str(e2e.OUT), "--json", str(e2e.WORK / "plan-crash.json")], cwd=e2e.ROOT, env=env)
         print(r.stdout, flush=True)
         if r.returncode != 0:
@@ -213,6 +231,14 @@ def run(e2e, endpoint: str, env: dict[str, str]) -> dict[str, str]:
         e2e.check(got["inline"] == want["inline"] and got["attached"] == want["attached"],
                   "crash: after the re-run, the inline policies and attachments are exactly the synthesized ones")
         e2e.check_accounts(endpoint, [STACK])
+        r = _adopt(e2e, env, map_path)
+        e2e.check(r.returncode == 0 and f"adopt: {STACK}: nothing declared exists outside the state" in r.stdout,
+                  f"crash: adopt again after the deploy finds nothing to adopt ({r.returncode}; {r.stdout.strip()[-400:]} {r.stderr.strip()[-400:]})")
+        if imports:
+            e2e.check(not records.exists() and " dropped, in the state now (a deploy imported " in r.stdout and "adopt: no records left: removed" in r.stdout,
+                      f"crash: adopt again after the deploy dropped {STACK}'s records (no-ops once imported) and removed the file")
+        e2e.synth(map_path, endpoint)
+        e2e.check(e2e.stack_json(STACK).get("import", []) == [], "crash: the stack imports nothing any more")
         e2e.access_profiles(e2e.EXAMPLE_MAP)
     finally:
         e2e.destroy_all([STACK], env)
