@@ -341,6 +341,25 @@ def empty_bucket(s3, bucket: str) -> None:
         s3.delete_object(Bucket=bucket, Key=v["Key"], VersionId=v["VersionId"])
 
 
+def review_unused(endpoint: str, map_path: Path) -> dict[str, str]:
+    """The unused-access review against the emulator, right after the users acted: exit 0, and a grant whose grantee was used is not listed."""
+    r = run(["node", str(ROOT / "dist" / "access.js"), "--unused", "--json", "--map", str(map_path), "--endpoint", endpoint], cwd=ROOT, env=tf_env(endpoint))
+    check(r.returncode == 0, "access --unused exits 0" + ("" if r.returncode == 0 else f" (exit {r.returncode}: {r.stderr.strip()[-400:]})"))
+    unused = json.loads(r.stdout)["unused"]
+    pairs = {(u["caller"], u["target"]): u["why"] for u in unused}
+    for (caller, target), why in sorted(pairs.items()):
+        log(f"unused: {caller} -> {target} ({why})")
+    # alice assumed UpdateProdApp and wrote with it a moment ago: that grant is used.
+    check(("dev/developers", "prod/role/UpdateProdApp") not in pairs, "access --unused: dev developers -> UpdateProdApp, which alice assumed and used, is not listed")
+    check(pairs.get(("staging/admins", "prod/role/StageRole")) == "prod/role/StageRole never used", "access --unused: staging admins -> StageRole, never assumed, is listed")
+    # tina, a staging tester, read the prod bucket with her access key: her group's grant is used.
+    check(("staging/testers", "prod/bucket/production-test-bucket-101") not in pairs, "access --unused: the testers' read of the prod bucket is used (tina's key) and not listed")
+    # Nobody is in staging's developers group: its grant on the same bucket is listed.
+    check(pairs.get(("staging/developers", "prod/bucket/production-test-bucket-101")) == "staging/developers has no members",
+          "access --unused: the staging developers' grant is listed (the group has no members)")
+    return {"unused": f"{len(unused)} declared grants listed as unused right after the users acted"}
+
+
 def access_profiles(map_path: Path) -> configparser.ConfigParser:
     """Runs the access gate on the deployed stacks and returns the profiles of its aws-config."""
     r = run(["node", str(ROOT / "dist" / "access.js"), "--out", str(OUT), "--map", str(map_path), "--write-to", str(WORK / "access")], cwd=ROOT, env=os.environ.copy())
@@ -409,7 +428,6 @@ def act_as_users(endpoint: str, users: Users, profiles: configparser.ConfigParse
     prod_s3.delete_bucket(Bucket="prod-app-artifacts")
     empty_bucket(prod_s3, bucket)
     prod_s3.put_bucket_policy(Bucket=bucket, Policy=policy)
-    users.remove()
     return findings
 
 
@@ -479,6 +497,9 @@ def main() -> int:
             check(all_zero(plan_summary(env)), "plan again after onboarding: no changes")
         with phase("users"):
             findings.update(act_as_users(moto.endpoint, users, access_profiles(qa_map)))
+            # Before the people are removed: their keys' last use is what the review reads.
+            findings.update(review_unused(moto.endpoint, qa_map))
+            users.remove()
         with phase("destroy"):
             destroy_all(stacks, env)
             check_empty(moto.endpoint, {expected_in(s)["account"]: expected_in(s)["deploy_role"] for s in stacks})
