@@ -21,7 +21,7 @@ function importBlocks(model: Model, account: string): { to: string; id: string; 
 }
 
 test("the records file is the map's name with .imports before the extension", () => {
-  expect(importsFileOf("config/accounts.yaml")).toBe("config/accounts.imports.yaml");
+  expect(importsFileOf("maps/org.yaml")).toBe("maps/org.imports.yaml");
   expect(importsFileOf("maps/org.yml")).toBe("maps/org.imports.yml");
   expect(importsFileOf("map")).toBe("map.imports.yaml");
 });
