@@ -8,12 +8,12 @@
 import type { Model } from "../config/model";
 import { candidatesOf, type Candidates } from "./candidates";
 import { checkAccess } from "./check";
-import { effectiveAccess } from "./effective";
-import { createEvaluator } from "./evaluator";
+import { createEvaluator, type Evaluator } from "./evaluator";
 import { intendedAccess } from "./intent";
 import { readInventory } from "./inventory";
 import { lintStacks } from "./lint";
 import { callersOf, targetsOf } from "./principals";
+import { assignShards, evaluateShard, type Front, mergeShards, type ShardResult } from "./shards";
 import type { Access, CallerSpec, Finding, Intent, Inventory, TargetSpec, Verdict } from "./types";
 
 export interface Analysis {
@@ -26,24 +26,57 @@ export interface Analysis {
   readonly intents: readonly Intent[];
   readonly verdict: Verdict;
   readonly findings: readonly Finding[];
-  /** Distinct requests the evaluator ran. */
+  /** Distinct requests the evaluators ran (with shards, each shard's own). */
   readonly evaluations: number;
+}
+
+/** One shard's share of the evaluation, to be run elsewhere (another thread: tools/access-worker.ts), which loads the map from its text. */
+export interface ShardJob {
+  readonly outdir: string;
+  readonly shard: number;
+  readonly shards: number;
+}
+
+/** Runs shards 1 to `shards - 1` of an analysis elsewhere; shard 0 is evaluated where the analysis runs. */
+export interface ShardRunner {
+  readonly shards: number;
+  run(job: ShardJob): Promise<ShardResult>;
+}
+
+/** Reads the stacks and names callers, targets, candidates and intents: what every shard computes alike. */
+export async function frontOf(model: Model, outdir: string, evaluator: Evaluator): Promise<Front> {
+  const inventory = readInventory(outdir);
+  const known = { externals: model.externals.map((e) => ({ name: e.name, id: e.id, externalId: e.externalId })), ...(model.organizationId ? { organizationId: model.organizationId } : {}) };
+  const callers = callersOf(inventory, known);
+  const targets = await targetsOf(inventory, evaluator);
+  return { model, inventory, callers, targets, candidates: candidatesOf(callers, targets), intents: intendedAccess(model) };
+}
+
+/** Evaluates one shard of a job from scratch, for the map `model`: what a {@link ShardRunner} runs in its thread. */
+export async function runShard(model: Model, job: ShardJob): Promise<ShardResult> {
+  const evaluator = createEvaluator();
+  const front = await frontOf(model, job.outdir, evaluator);
+  return evaluateShard(front, evaluator, assignShards(front, job.shards), job.shard);
 }
 
 /**
  * Analyzes the stacks in `outdir` (a `cdktf.out`) against `model`. `names` are
  * how messages name the map and the folder (default: the map's file and `outdir`).
+ * With a `runner`, the evaluation is split by target between this thread and the
+ * runner's (access/shards.ts); the result is the same.
  */
-export async function analyze(model: Model, outdir: string, names?: { readonly mapFile: string; readonly outdir: string }): Promise<Analysis> {
-  const inventory = readInventory(outdir);
+export async function analyze(model: Model, outdir: string, names?: { readonly mapFile: string; readonly outdir: string }, runner?: ShardRunner): Promise<Analysis> {
   const evaluator = createEvaluator();
-  const known = { externals: model.externals.map((e) => ({ name: e.name, id: e.id, externalId: e.externalId })), ...(model.organizationId ? { organizationId: model.organizationId } : {}) };
-  const callers = callersOf(inventory, known);
-  const targets = await targetsOf(inventory, evaluator);
-  const candidates = candidatesOf(callers, targets);
-  const access = await effectiveAccess(evaluator, targets, candidates, model.organizationId);
-  const intents = intendedAccess(model);
-  const verdict = await checkAccess({ model, inventory, callers, targets, access, intents, evaluator, candidates, names: names ?? { mapFile: model.file, outdir } });
+  const front = await frontOf(model, outdir, evaluator);
+  const shards = runner && runner.shards > 1 ? runner.shards : 1;
+  const owner = assignShards(front, shards);
+  const elsewhere = Array.from({ length: shards - 1 }, (_, i) => runner!.run({ outdir, shard: i + 1, shards }));
+  const mine = await evaluateShard(front, evaluator, owner, 0);
+  const others = await Promise.all(elsewhere);
+  const { access, probeFailed } = mergeShards(owner, [mine, ...others]);
+  const { inventory, callers, targets, candidates, intents } = front;
+  const verdict = await checkAccess({ model, inventory, callers, targets, access, intents, evaluator, candidates, probeFailed, names: names ?? { mapFile: model.file, outdir } });
   const findings = await lintStacks({ inventory, access });
-  return { model, inventory, callers, targets, candidates, access, intents, verdict, findings, evaluations: evaluator.runs };
+  const evaluations = evaluator.runs + others.reduce((n, r) => n + r.evaluations, 0);
+  return { model, inventory, callers, targets, candidates, access, intents, verdict, findings, evaluations };
 }

@@ -29,6 +29,8 @@ export interface GateInput {
   readonly candidates: Candidates;
   /** How messages name the map and the folder of stacks (default: the map's file and `the output`). */
   readonly names?: { readonly mapFile: string; readonly outdir: string };
+  /** The answers to the probe runs ({@link probeRunsOf}), when they were evaluated elsewhere (access/shards.ts): true where a run was allowed. */
+  readonly probeFailed?: (runs: readonly ProbeRun[]) => readonly boolean[];
 }
 
 /**
@@ -297,8 +299,13 @@ export function probeRuns({ callers, targets, intents, candidates }: Pick<GateIn
 
 const pairKey = (caller: string, target: string): string => `${caller}\u0000${target}`;
 
+/** Every probe run of the map's callers and targets, in the order the gate asks them. */
+export function probeRunsOf(input: Pick<GateInput, "callers" | "targets" | "intents" | "candidates" | "access" | "inventory">): ProbeRun[] {
+  return [...probeRuns(input), ...moreCallerProbeRuns(input)];
+}
+
 /** Each allowed request of a GitHub, SSO or service caller, asked again as each of its variants (access/callers.ts): all must be denied. */
-function moreCallerProbeRuns({ callers, targets, access, inventory }: GateInput): ProbeRun[] {
+function moreCallerProbeRuns({ callers, targets, access, inventory }: Pick<GateInput, "callers" | "targets" | "access" | "inventory">): ProbeRun[] {
   const callerById = new Map(callers.map((c) => [c.id, c]));
   const targetById = new Map(targets.map((t) => [t.id, t]));
   const runs: ProbeRun[] = [];
@@ -316,19 +323,29 @@ function moreCallerProbeRuns({ callers, targets, access, inventory }: GateInput)
 }
 
 
+/** Evaluates each probe run: true where it was allowed (or could not be evaluated), a failed probe. */
+export async function answerProbes(evaluator: Evaluator, organizationId: string | undefined, runs: readonly ProbeRun[]): Promise<boolean[]> {
+  const out: boolean[] = [];
+  for (const run of runs) {
+    const d = await evaluator.evaluate(requestFor(run.caller, run.target, run.ta, run.scenario, organizationId));
+    out.push(d.result === "Allowed" || d.result === "Error");
+  }
+  return out;
+}
+
 async function runProbes(input: GateInput): Promise<{ summaries: ProbeSummary[]; failures: Difference[] }> {
-  const runs = [...probeRuns(input), ...moreCallerProbeRuns(input)];
+  const runs = probeRunsOf(input);
   // The probes of GitHub, SSO and service callers are listed only where such callers are allowed something (so other maps' reports stay as they were).
   const asked = new Set(runs.map((r) => r.kase.probe));
   const order: ProbeKind[] = [...PROBE_ORDER, ...(Object.keys(CALLER_PROBE_TITLES) as ProbeKind[]).filter((k) => asked.has(k))];
   const titles: Record<string, string> = { ...PROBE_TITLES, ...CALLER_PROBE_TITLES };
   const results = new Map<ProbeKind, { runs: ProbeRun[]; failed: ProbeRun[] }>(order.map((k) => [k, { runs: [], failed: [] }]));
-  for (const run of runs) {
-    const d = await input.evaluator.evaluate(requestFor(run.caller, run.target, run.ta, run.scenario, input.model.organizationId));
+  const failed = input.probeFailed ? input.probeFailed(runs) : await answerProbes(input.evaluator, input.model.organizationId, runs);
+  runs.forEach((run, i) => {
     const r = results.get(run.kase.probe)!;
     r.runs.push(run);
-    if (d.result === "Allowed" || d.result === "Error") r.failed.push(run);
-  }
+    if (failed[i]) r.failed.push(run);
+  });
   // The baseline's cases (access/baseline.ts): probes that must be denied, and checks that it works, which must be allowed.
   const baseline = baselineCases(input.model, input.inventory.stacks);
   for (const probe of Object.keys(BASELINE_PROBE_TITLES) as ProbeKind[]) {

@@ -42,11 +42,24 @@ export async function loadAccountMapText(text: string, file: string, imports?: I
   return { model, source };
 }
 
+/** A map's text as read from its file, with its import records' text when that file exists. */
+export interface MapText {
+  readonly text: string;
+  readonly file: string;
+  readonly imports?: ImportsText;
+}
+
 /**
  * Reads and loads an account map file, with its import records (`<map>.imports.yaml`)
  * when that file exists. A missing or unreadable map is a ConfigError too.
  */
 export async function loadAccountMap(file: string): Promise<Loaded> {
+  const map = readAccountMap(file);
+  return loadAccountMapText(map.text, map.file, map.imports);
+}
+
+/** Reads a map file and its import records (see {@link loadAccountMap}) without loading them. */
+export function readAccountMap(file: string): MapText {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -57,13 +70,10 @@ export async function loadAccountMap(file: string): Promise<Loaded> {
     ]);
   }
   const importsFile = importsFileOf(file);
-  let imports: ImportsText | undefined;
-  if (existsSync(importsFile)) {
-    try {
-      imports = { text: readFileSync(importsFile, "utf8"), file: importsFile };
-    } catch (e) {
-      throw new ConfigError([{ file: importsFile, line: 1, column: 1, path: "", message: `cannot read the file: ${(e as Error).message}`, hint: "make it readable, or remove it" }]);
-    }
+  if (!existsSync(importsFile)) return { text, file };
+  try {
+    return { text, file, imports: { text: readFileSync(importsFile, "utf8"), file: importsFile } };
+  } catch (e) {
+    throw new ConfigError([{ file: importsFile, line: 1, column: 1, path: "", message: `cannot read the file: ${(e as Error).message}`, hint: "make it readable, or remove it" }]);
   }
-  return loadAccountMapText(text, file, imports);
 }

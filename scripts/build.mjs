@@ -25,7 +25,7 @@ export const BUNDLE_OPTIONS = {
 export function build() {
   buildSync({
     ...BUNDLE_OPTIONS,
-    entryPoints: { main: join(root, "main.ts"), plan: join(root, "tools/plan.ts"), drift: join(root, "tools/drift.ts"), adopt: join(root, "tools/adopt.ts"), retire: join(root, "tools/retire.ts"), access: join(root, "tools/access.ts"), affected: join(root, "tools/affected.ts"), pipeline: join(root, "tools/pipeline.ts"), checkov: join(root, "tools/checkov.ts") },
+    entryPoints: { main: join(root, "main.ts"), plan: join(root, "tools/plan.ts"), drift: join(root, "tools/drift.ts"), adopt: join(root, "tools/adopt.ts"), retire: join(root, "tools/retire.ts"), access: join(root, "tools/access.ts"), "access-worker": join(root, "tools/access-worker.ts"), affected: join(root, "tools/affected.ts"), pipeline: join(root, "tools/pipeline.ts"), checkov: join(root, "tools/checkov.ts") },
     outdir: join(root, "dist"),
   });
 }

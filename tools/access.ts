@@ -9,6 +9,7 @@
  *   --expect-unchanged write nothing; fail when the files in --write-to differ from a fresh report
  *   --diff REF         also compare with the map at git revision REF: what each caller gains and loses,
  *                      and whether that widens or narrows access (diff.md, diff.json)
+ *   --threads N        evaluate in N threads, split by target (default: the machine's cores, at most 4)
  *   -h, --help         print the usage and exit 0
  *
  * Exit status (the first that applies):
@@ -21,15 +22,17 @@
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { Worker } from "node:worker_threads";
 import { synthesizeModel } from "../app";
-import { analyze, type Analysis } from "../access/analyze";
+import { analyze, type Analysis, type ShardRunner } from "../access/analyze";
+import type { ShardResult } from "../access/shards";
 import { diffAccess, renderDiff, renderDiffJson, type AccessDiff } from "../access/diff";
 import { passes, reaches, renderAwsConfig, renderJson, renderMarkdown, verdictWord } from "../access/report";
 import { ConfigError } from "../config/errors";
-import { DEFAULT_MAP, loadAccountMap, loadAccountMapText } from "../config/load";
+import { DEFAULT_MAP, loadAccountMapText, type MapText, readAccountMap } from "../config/load";
 import { localStates, orphanedStacks, renderOrphans } from "./retire-plan";
 import { readLastUsed, renderUnused, unusedGrants } from "../access/unused";
 
@@ -37,6 +40,9 @@ import { readLastUsed, renderUnused, unusedGrants } from "../access/unused";
 class ArgError extends Error {}
 /** The input is wrong (no stacks, a bad map at the revision): exit 1. */
 class InputError extends Error {}
+
+/** Threads by default: one per core, up to this many. */
+const MAX_THREADS = 4;
 
 /** Exit statuses; see the header. */
 const EXIT = { clean: 0, failed: 1, usage: 2, narrows: 3, widens: 4 } as const;
@@ -54,6 +60,8 @@ options:
   --expect-unchanged  write nothing; fail when the files in --write-to differ from a fresh report
   --diff REF          also compare with the map at git revision REF: what each caller gains and
                       loses, and whether that widens or narrows access (diff.md, diff.json)
+  --threads N         evaluate in N threads, split by target; the report is the same for every N
+                      (default: the machine's cores, at most ${MAX_THREADS})
   --unused            instead: read IAM's last-used data from the accounts (through each deploy
                       role) and list each declared grant nobody used, with the map line to delete;
                       always exit 0 (a report)
@@ -78,6 +86,7 @@ interface Options {
   writeTo?: string;
   expectUnchanged: boolean;
   diff?: string;
+  threads: number;
   unused: boolean;
   days: number;
   json: boolean;
@@ -94,6 +103,7 @@ function parse(argv: readonly string[]): Options {
     "write-to": { type: "string" },
     "expect-unchanged": { type: "boolean" },
     diff: { type: "string" },
+    threads: { type: "string" },
     unused: { type: "boolean" },
     days: { type: "string" },
     json: { type: "boolean" },
@@ -116,8 +126,9 @@ function parse(argv: readonly string[]): Options {
     throw new ArgError((e as Error).message);
   }
   const v = parsed.values;
-  for (const name of ["out", "map", "write-to", "diff", "days", "endpoint"] as const) if (v[name] === "") throw new ArgError(`--${name} needs a value`);
+  for (const name of ["out", "map", "write-to", "diff", "threads", "days", "endpoint"] as const) if (v[name] === "") throw new ArgError(`--${name} needs a value`);
   if (!v.unused) for (const name of ["days", "json", "endpoint"] as const) if (v[name] !== undefined) throw new ArgError(`--${name} goes with --unused`);
+  if (v.threads !== undefined && !/^[1-9]\d?$/.test(v.threads)) throw new ArgError(`--threads takes a whole number from 1 to 99, not ${v.threads}`);
   if (v.days !== undefined && !/^[1-9]\d{0,4}$/.test(v.days)) throw new ArgError(`--days takes a whole number of days from 1 to 99999, not ${v.days}`);
   return {
     out: v.out ?? "cdktf.out",
@@ -126,6 +137,7 @@ function parse(argv: readonly string[]): Options {
     ...(v["write-to"] !== undefined ? { writeTo: v["write-to"] } : {}),
     expectUnchanged: v["expect-unchanged"] ?? false,
     ...(v.diff !== undefined ? { diff: v.diff } : {}),
+    threads: v.threads === undefined ? Math.min(availableParallelism(), MAX_THREADS) : Number(v.threads),
     unused: v.unused ?? false,
     days: v.days === undefined ? 90 : Number(v.days),
     json: v.json ?? false,
@@ -147,7 +159,8 @@ async function main(): Promise<number> {
     return EXIT.clean;
   }
   const started = Date.now();
-  const { model } = await loadAccountMap(o.map);
+  const mapText = readAccountMap(o.map);
+  const { model } = await loadAccountMapText(mapText.text, mapText.file, mapText.imports);
   if (o.unused) {
     // A report of IAM's last-used data, never a gate: exit 0 whatever it finds.
     const region = model.accounts[0]?.region ?? "us-east-1";
@@ -162,7 +175,7 @@ async function main(): Promise<number> {
   }
   if (!existsSync(join(o.out, "stacks"))) throw new InputError(`${o.out}/stacks does not exist: synthesize first (npm run synth, or add --synth)`);
   const names = { mapFile: shown(o.map), outdir: shown(o.out) };
-  const analysis = await analyze(model, o.out, names);
+  const analysis = await analyze(model, o.out, names, threadRunner(o.threads, mapText));
   // Stacks from another map: every other finding would be noise, and the report wrong.
   const mismatch = analysis.verdict.differences.find((d) => d.kind === "stack");
   if (mismatch) throw new InputError(mismatch.message);
@@ -175,7 +188,7 @@ async function main(): Promise<number> {
 
   let diff: AccessDiff | undefined;
   if (o.diff) {
-    const before = await analyzeRevision(o.diff, o.map);
+    const before = await analyzeRevision(o.diff, o.map, o.threads);
     diff = diffAccess(before.analysis?.access ?? [], analysis.access);
     const diffNames = { map: before.gitPath, from: o.diff, to: "the working tree", fromExists: before.analysis !== undefined, gate: passes(analysis) ? "clean" : verdictWord(analysis) };
     // Deployed stacks whose account left the map: their access is live, and this diff cannot see it.
@@ -224,7 +237,7 @@ function printVerdict(a: Analysis, ms: number, dir: string | undefined, diff: Ac
  * The access of the map at a git revision, synthesized by this program into a
  * temporary folder. Undefined when the map did not exist there.
  */
-async function analyzeRevision(ref: string, mapFile: string): Promise<{ gitPath: string; analysis?: Analysis }> {
+async function analyzeRevision(ref: string, mapFile: string, threads: number): Promise<{ gitPath: string; analysis?: Analysis }> {
   const gitPath = relative(gitRoot(), resolve(mapFile)).split("\\").join("/");
   revisionExists(ref);
   let text: string;
@@ -250,10 +263,28 @@ async function analyzeRevision(ref: string, mapFile: string): Promise<{ gitPath:
       if (e instanceof ConfigError) throw new InputError(`--diff ${ref}: the map at ${ref} does not synthesize:\n${e.message}`);
       throw e;
     }
-    return { gitPath, analysis: await analyze(model, dir) };
+    return { gitPath, analysis: await analyze(model, dir, undefined, threadRunner(threads, { text, file: `${gitPath}@${ref}` })) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Shards 1 to n-1 of the evaluation in threads (tools/access-worker.ts, built beside
+ * this file into dist/). A thread that fails fails the whole check.
+ */
+function threadRunner(threads: number, map: MapText): ShardRunner {
+  const script = join(__dirname, "access-worker.js");
+  return {
+    shards: threads,
+    run: (job) =>
+      new Promise<ShardResult>((done, fail) => {
+        const worker = new Worker(script, { workerData: { map, job } });
+        worker.once("message", (m: { result?: ShardResult; error?: string }) => (m.result ? done(m.result) : fail(new Error(`shard ${job.shard} of the access check failed: ${m.error}`))));
+        worker.once("error", (e) => fail(new Error(`shard ${job.shard} of the access check failed: ${e.message}`)));
+        worker.once("exit", (code) => fail(new Error(`shard ${job.shard} of the access check ended (exit ${code}) without an answer`)));
+      }),
+  };
 }
 
 function gitRoot(): string {

@@ -35,6 +35,15 @@ test("the example map: a clean verdict, exit 0, and the report in three forms", 
   expect(json.pairs).toHaveLength(10);
 });
 
+test("--threads: the evaluation split between threads writes the very same files as one thread", () => {
+  const dir = tmp("access-threads-");
+  const out = join(dir, "cdktf.out");
+  const one = run(["--synth", "--out", out, "--threads", "1", "--write-to", join(dir, "one")]);
+  const three = run(["--out", out, "--threads", "3", "--write-to", join(dir, "three")]);
+  expect([one.status, three.status, three.stderr]).toEqual([0, 0, ""]);
+  for (const f of ["report.md", "report.json", "aws-config"]) expect(readFileSync(join(dir, "three", f), "utf8")).toBe(readFileSync(join(dir, "one", f), "utf8"));
+});
+
 test("a stack that allows more than the map declares: exit 1, the difference named", async () => {
   const { outdir } = await synthesized();
   const broken = withPolicy(outdir, "prod aws_iam_role.Monitoring", (d) => void delete sid(d, "TrustExternalAcmeMonitoring").Condition, "assume_role_policy");
@@ -61,7 +70,7 @@ test("the command line: --help prints every option and the exit codes; anything 
     const help = run([flag]);
     expect(help.status).toBe(0);
     expect(help.stderr).toBe("");
-    for (const option of ["--out DIR", "--map FILE", "--synth", "--write-to DIR", "--expect-unchanged", "--diff REF", "-h, --help"]) expect(help.stdout).toContain(option);
+    for (const option of ["--out DIR", "--map FILE", "--synth", "--write-to DIR", "--expect-unchanged", "--diff REF", "--threads N", "-h, --help"]) expect(help.stdout).toContain(option);
     for (const code of ["1  the gate failed", "2  usage error", "4  --diff: the change widens", "3  --diff: the change only narrows", "0  the gate is clean"]) expect(help.stdout).toContain(code);
   }
   const wrong: [string[], string][] = [
@@ -71,6 +80,8 @@ test("the command line: --help prints every option and the exit codes; anything 
     [["--diff", "--synth"], "access: --diff needs a value (see npm run access -- --help)\n"],
     [["--map="], "access: --map needs a value (see npm run access -- --help)\n"],
     [["--synth=yes"], "access: --synth takes no value (see npm run access -- --help)\n"],
+    [["--threads", "0"], "access: --threads takes a whole number from 1 to 99, not 0 (see npm run access -- --help)\n"],
+    [["--threads", "two"], "access: --threads takes a whole number from 1 to 99, not two (see npm run access -- --help)\n"],
     [["cdktf.out"], "access: unexpected argument cdktf.out: every value follows its option (see npm run access -- --help)\n"],
   ];
   for (const [args, message] of wrong) {

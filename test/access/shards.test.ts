@@ -1,0 +1,60 @@
+/**
+ * The evaluation split by target (access/shards.ts) gives the analysis the
+ * unsplit one gives, clean or failing, for every kind and caller form; the
+ * split itself is deterministic and covers every target once; and answers that
+ * do not fit the probes asked are an error, not a quiet wrong verdict.
+ */
+import { readFileSync } from "node:fs";
+import { analyze, runShard, type ShardRunner } from "../../access/analyze";
+import { assignShards, mergeShards } from "../../access/shards";
+import type { ProbeRun } from "../../access/check";
+import type { Model } from "../../config/model";
+import { sid, synthesized, withPolicy } from "./fixture";
+
+/** Shards run one after another in this thread: the split without the threads. */
+const inThread = (model: Model, shards: number): ShardRunner => ({ shards, run: (job) => runShard(model, job) });
+
+/** What the report prints from: everything but the model and the raw inventory. */
+const printed = (a: Awaited<ReturnType<typeof analyze>>) => ({ access: a.access, verdict: a.verdict, findings: a.findings, targets: a.targets.length, callers: a.callers.length });
+
+describe.each([["example"], ["good/kinds-messaging.yaml"], ["good/kinds-keys.yaml"], ["good/callers.yaml"]])("the map %s", (which) => {
+  const file = which === "example" ? "test/fixtures/example/accounts.yaml" : `test/fixtures/${which}`;
+  test.each([2, 3])("split into %i shards: the same analysis as one", async (shards) => {
+    const { model, outdir } = await synthesized(readFileSync(file, "utf8"), file);
+    const whole = await analyze(model, outdir);
+    expect(whole.access.length).toBeGreaterThan(0);
+    expect(printed(await analyze(model, outdir, undefined, inThread(model, shards)))).toEqual(printed(whole));
+  });
+});
+
+test("a failing analysis fails the same way when split: the probe and the difference named, in the same order", async () => {
+  const { model, outdir } = await synthesized();
+  const broken = withPolicy(outdir, "prod aws_iam_role.Monitoring", (d) => void delete sid(d, "TrustExternalAcmeMonitoring").Condition, "assume_role_policy");
+  const whole = await analyze(model, broken);
+  expect(whole.verdict.ok).toBe(false);
+  expect(whole.verdict.differences.map((d) => d.message)).toContain('probe "external-id" not denied: external/acme-monitoring → prod/role/Monitoring: sts:AssumeRole (MFA)');
+  expect(printed(await analyze(model, broken, undefined, inThread(model, 2)))).toEqual(printed(whole));
+});
+
+test("the split: every target in exactly one shard, the same on every call, and the work spread", () => {
+  const targets = Array.from({ length: 9 }, (_, i) => ({ id: `t${i}`, actions: [{}, {}] })) as never[];
+  const candidates = new Map(Array.from({ length: 9 }, (_, i) => [`t${i}`, Array.from({ length: i }) as never[]]));
+  const owner = assignShards({ targets, candidates }, 2);
+  expect([...owner.keys()].sort()).toEqual(targets.map((t: { id: string }) => t.id).sort());
+  expect(assignShards({ targets, candidates }, 2)).toEqual(owner);
+  const work = [0, 1].map((s) => [...owner].filter(([, o]) => o === s).reduce((n, [id]) => n + (candidates.get(id)!.length + 1) * 2, 0));
+  expect(Math.abs(work[0] - work[1])).toBeLessThanOrEqual(2 * 9);
+  expect(new Set(assignShards({ targets, candidates }, 1).values())).toEqual(new Set([0]));
+});
+
+test("answers that do not fit the probes asked are an error", () => {
+  const owner = new Map([["a", 0], ["b", 1]]);
+  const run = (id: string) => ({ target: { id } }) as ProbeRun;
+  const merged = mergeShards(owner, [
+    { access: [], probeFailed: [false, true], evaluations: 0 },
+    { access: [], probeFailed: [false], evaluations: 0 },
+  ]);
+  expect(merged.probeFailed([run("a"), run("b"), run("a")])).toEqual([false, false, true]);
+  expect(() => merged.probeFailed([run("a"), run("b")])).toThrow("shard 0 answered 2 probes, but 1 were asked of it");
+  expect(() => merged.probeFailed([run("c")])).toThrow("probe on c, a target no shard owns");
+});
