@@ -138,31 +138,77 @@ acceptOidcKeys();
 const OUTSIDE_POLICY: PolicyJson = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] };
 const OUTSIDE_NAME = "(the caller's own policies, outside these stacks)";
 
+/** A policy cut to what can decide one request shape, with its parts of the memo key: made once per policy and shape. */
+interface NarrowedPolicy {
+  readonly name: string;
+  readonly policy: PolicyJson;
+  readonly indexes: readonly number[];
+  /** No NotAction and only `aws:` condition keys: a service's actions may share its decision (see {@link requestKey}). */
+  readonly shareable: boolean;
+  /** Digests of the narrowed document as it is, and with each statement's matched Action left out ({@link byMatch}): made when first needed. */
+  exact?: string;
+  byMatch?: string;
+}
+
 /** A request with its policies cut to what can decide it (narrow.ts): what is simulated and memoized. */
 interface Prepared {
   readonly req: SimRequest;
-  readonly identity: readonly { name: string; policy: PolicyJson; indexes: readonly number[] }[];
-  readonly resource?: { address: string; policy: PolicyJson; indexes: readonly number[] };
+  /** The request's context as one string (see {@link contextKey}). */
+  readonly context: string;
+  readonly identity: readonly NarrowedPolicy[];
+  readonly resource?: NarrowedPolicy;
 }
 
-function prepare(req: SimRequest): Prepared {
+const digest = (value: unknown): string => createHash("sha256").update(JSON.stringify(value)).digest("base64");
+
+function narrowedPolicy(name: string, policy: PolicyJson, indexes: readonly number[]): NarrowedPolicy {
+  const shareable = statementsOf(policy).every((s) => s.NotAction === undefined && conditionKeys(s).every((k) => k.toLowerCase().startsWith("aws:")));
+  return { name, policy, indexes, shareable };
+}
+
+/** The digest of a narrowed policy for the memo key: as it is, or with the matched Actions left out. */
+function digestOf(p: NarrowedPolicy, shared: boolean): string {
+  if (shared) return (p.byMatch ??= digest([p.name, byMatch(p.policy), p.indexes]));
+  return (p.exact ??= digest([p.name, p.policy, p.indexes]));
+}
+
+const OUTSIDE: NarrowedPolicy = narrowedPolicy(OUTSIDE_NAME, OUTSIDE_POLICY, [0]);
+
+/**
+ * Narrows each policy of a request. The variants of one request (MFA false or absent,
+ * no external id, plain HTTP) have the same shape and so the same narrowed policies:
+ * those are kept per policy and shape in `memo`, emptied when it grows past
+ * {@link NARROWED_KEPT} entries so that memory stays bounded.
+ */
+function prepare(req: SimRequest, context: string, memo: Map<string, NarrowedPolicy | null>): Prepared {
+  const callerAccount = req.context["aws:PrincipalAccount"];
+  const principalArn = req.context["aws:PrincipalArn"];
   const shape = {
     action: req.action,
     resource: req.resource,
     principal: req.principal,
-    ...(typeof req.context["aws:PrincipalAccount"] === "string" ? { callerAccount: req.context["aws:PrincipalAccount"] } : {}),
-    ...(typeof req.context["aws:PrincipalArn"] === "string" ? { principalArn: req.context["aws:PrincipalArn"] } : {}),
+    ...(typeof callerAccount === "string" ? { callerAccount } : {}),
+    ...(typeof principalArn === "string" ? { principalArn } : {}),
   };
-  const identity =
-    req.identity === "outside"
-      ? [{ name: OUTSIDE_NAME, policy: OUTSIDE_POLICY, indexes: [0] }]
-      : req.identity.flatMap((p) => {
-          const n = narrow(p.document, shape, false);
-          return n.indexes.length > 0 ? [{ name: p.address, ...n }] : [];
-        });
-  const resource = req.resourcePolicy ? { address: req.resourcePolicy.address, ...narrow(req.resourcePolicy.document, shape, true) } : undefined;
-  return { req, identity, ...(resource ? { resource } : {}) };
+  const shapeKey = [textId(req.action), textId(req.resource), textId(req.principal), typeof callerAccount === "string" ? textId(callerAccount) : "-", typeof principalArn === "string" ? textId(principalArn) : "-"].join(" ");
+  if (memo.size > NARROWED_KEPT) memo.clear();
+  const cut = (p: PolicyText, resourcePolicy: boolean): NarrowedPolicy | null => {
+    const key = `${policyId(p)} ${shapeKey}`;
+    let n = memo.get(key);
+    if (n === undefined) {
+      const { policy, indexes } = narrow(p.document, shape, resourcePolicy);
+      n = resourcePolicy || indexes.length > 0 ? narrowedPolicy(p.address, policy, indexes) : null;
+      memo.set(key, n);
+    }
+    return n;
+  };
+  const identity = req.identity === "outside" ? [OUTSIDE] : req.identity.map((p) => cut(p, false)).filter((n): n is NarrowedPolicy => n !== null);
+  const resource = req.resourcePolicy ? cut(req.resourcePolicy, true) : null;
+  return { req, context, identity, ...(resource ? { resource } : {}) };
 }
+
+/** Narrowed policies kept at most, per evaluator. */
+const NARROWED_KEPT = 200_000;
 
 /** Builds a memoizing evaluator: the gate, the probes and the report ask many of the same questions. */
 export function createEvaluator(): Evaluator {
@@ -177,8 +223,9 @@ export function createEvaluator(): Evaluator {
     }
     return d;
   };
-  const decide = async (req: SimRequest): Promise<Decision> => {
-    const prepared = prepare(req);
+  const narrowed = new Map<string, NarrowedPolicy | null>();
+  const decide = async (req: SimRequest, context: string): Promise<Decision> => {
+    const prepared = prepare(req, context, narrowed);
     const shared = await run(requestKey(prepared, true), prepared);
     // An error message names the action it was simulated with: ask again with this one.
     return shared.result === "Error" ? run(requestKey(prepared, false), prepared) : shared;
@@ -189,10 +236,11 @@ export function createEvaluator(): Evaluator {
   // benchmark's map (docs/benchmarks.md).
   const asked = new Map<string, Promise<Decision>>();
   const evaluate = (req: SimRequest): Promise<Decision> => {
-    const key = sameRequestKey(req);
+    const context = contextKey(req.context);
+    const key = sameRequestKey(req, context);
     let d = asked.get(key);
     if (!d) {
-      d = decide(req);
+      d = decide(req, context);
       asked.set(key, d);
     }
     return d;
@@ -225,13 +273,23 @@ const textId = (text: string): number => {
   return id;
 };
 
+/** A request's context as one string: its keys in code point order, each with its value. */
+function contextKey(context: SimRequest["context"]): string {
+  return Object.keys(context)
+    .sort()
+    .map((k) => {
+      const v = context[k];
+      return `${k}\u0000${typeof v === "string" ? v : JSON.stringify(v)}`;
+    })
+    .join("\u0001");
+}
+
 /**
  * The key of a request as asked, in numbers: its strings, and its policies by object
  * identity (the inventory reads each document once from the stacks and nothing
  * changes it after, so the same object is the same text).
  */
-function sameRequestKey(req: SimRequest): string {
-  const context = Object.entries(req.context).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+function sameRequestKey(req: SimRequest, context: string): string {
   return [
     textId(req.principal),
     textId(req.action),
@@ -239,34 +297,43 @@ function sameRequestKey(req: SimRequest): string {
     textId(req.resourceAccount),
     req.identity === "outside" ? "o" : req.identity.map(policyId).join("+"),
     req.resourcePolicy ? policyId(req.resourcePolicy) : "-",
-    textId(JSON.stringify(context)),
+    textId(context),
   ].join(" ");
 }
 
 /**
- * The memo key: a SHA-256 digest of the request as it is simulated (the request
- * itself runs to a kilobyte with its narrowed documents, and at 1,000 accounts the
- * memo holds 125,000 of them). Two actions of one service on the same resource get the same
- * decision when the narrowed documents are the same: narrowing kept, in every
- * statement, exactly the Action patterns that match, so equal documents mean the
- * actions are matched by the same patterns. That holds unless a statement uses
- * NotAction (kept whole) or a service-specific condition key (which may apply to
- * one action and not the other): then the action itself is part of the key.
+ * The memo key: the request as it is simulated, its narrowed documents by their
+ * digests. Two actions of one service on the same resource get the same decision
+ * when the narrowed documents are the same but for which Action entry matched:
+ * narrowing kept exactly the statements whose Action matches, so the same
+ * statements decide both. That holds unless a statement uses NotAction (kept
+ * whole) or a service-specific condition key (which may apply to one action and
+ * not the other): then the action itself is part of the key. At 100 accounts of
+ * the benchmark's map this shares 11,152 of 32,255 simulations (docs/benchmarks.md).
  */
-function requestKey({ req, identity, resource }: Prepared, byClass: boolean): string {
-  const context = Object.entries(req.context).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const documents = [...identity.map((p) => p.policy), ...(resource ? [resource.policy] : [])];
-  const shareable = byClass && documents.every((d) => statementsOf(d).every((s) => s.NotAction === undefined && conditionKeys(s).every((k) => k.toLowerCase().startsWith("aws:"))));
-  const request = JSON.stringify([
+function requestKey({ req, context, identity, resource }: Prepared, byClass: boolean): string {
+  const documents = resource ? [...identity, resource] : identity;
+  const shared = byClass && documents.every((d) => d.shareable);
+  return [
     req.principal,
-    shareable ? `class of ${req.action.split(":")[0].toLowerCase()}` : req.action,
+    shared ? `class of ${req.action.split(":")[0].toLowerCase()}` : req.action,
     req.resource,
     req.resourceAccount,
-    identity.map((p) => [p.name, p.policy, p.indexes]),
-    resource ? [resource.address, resource.policy, resource.indexes] : null,
+    ...identity.map((p) => digestOf(p, shared)),
+    resource ? `resource ${digestOf(resource, shared)}` : "-",
     context,
-  ]);
-  return createHash("sha256").update(request).digest("base64");
+  ].join("\u0002");
+}
+
+/**
+ * A narrowed document for the key shared by a service's actions: every kept
+ * statement's Action matched the request's action (narrow.ts keeps no other), and
+ * which of its entries matched cannot change the decision, so it is left out.
+ * `s3:GetObject` and `s3:GetObjectVersion`, listed in one statement, then share one
+ * simulation, as they share one decision.
+ */
+function byMatch(doc: PolicyJson): PolicyJson {
+  return { ...doc, Statement: statementsOf(doc).map((s) => (s.Action === undefined ? s : { ...s, Action: "(matched)" })) };
 }
 
 async function simulate({ req, identity, resource }: Prepared): Promise<Decision> {
@@ -294,7 +361,7 @@ async function simulate({ req, identity, resource }: Prepared): Promise<Decision
   const deniedBy = sortedUnique(
     analyses.flatMap((a) => [
       ...(a.identityAnalysis?.denyStatements ?? []).map((s) => `${s.policyId} ${label(s.statement.sid(), s.statement.index(), identityIndexes.get(s.policyId ?? ""))}`),
-      ...(a.resourceAnalysis?.denyStatements ?? []).map((s) => `${resource?.address ?? "resource policy"} ${label(s.statement.sid(), s.statement.index(), resource?.indexes)}`),
+      ...(a.resourceAnalysis?.denyStatements ?? []).map((s) => `${resource?.name ?? "resource policy"} ${label(s.statement.sid(), s.statement.index(), resource?.indexes)}`),
     ]),
   );
   return {
@@ -313,4 +380,6 @@ function describeErrors(errors: SimulationErrors, req: SimRequest): string {
   return parts.length > 0 ? parts.join("; ") : `${errors.message} (${req.action} on ${req.resource})`;
 }
 
-const conditionKeys = (s: StatementJson): string[] => Object.values(s.Condition ?? {}).flatMap((kv) => Object.keys(kv ?? {}));
+function conditionKeys(s: StatementJson): string[] {
+  return Object.values(s.Condition ?? {}).flatMap((kv) => Object.keys(kv ?? {}));
+}

@@ -1,6 +1,7 @@
 /**
- * The evaluator's two shortcuts (access/evaluator.ts) change no decision: a request
- * asked again as it is answers from the memo, a changed policy is asked anew; and
+ * The evaluator's shortcuts (access/evaluator.ts) change no decision: a request
+ * asked again as it is answers from the memo, a changed policy is asked anew, two
+ * actions share a simulation only where the same statements decide both; and
  * the evaluator's case-insensitive comparison of operator names agrees with the
  * collation it replaces.
  */
@@ -41,6 +42,34 @@ test("a request asked again as it is is answered once; the same strings with ano
   const tls = bucketPolicy({ Bool: { "aws:SecureTransport": "true" } });
   expect((await evaluator.evaluate(request(tls, context))).result).toBe("Allowed");
   expect(evaluator.runs).toBe(2);
+});
+
+describe("two actions of a service share a simulation only where the same statements decide both", () => {
+  const policy = (statements: object[]): PolicyText => ({ stack: "data", address: "aws_s3_bucket_policy.data", label: "bucket policy", size: 0, document: { Version: "2012-10-17", Statement: statements } as never });
+  const grant = (actions: string[], condition?: object) => ({ Effect: "Allow", Principal: { AWS: "arn:aws:iam::111111111111:root" }, Action: actions, Resource: "arn:aws:s3:::data/*", ...(condition ? { Condition: condition } : {}) });
+  const ask = (evaluator: ReturnType<typeof createEvaluator>, p: PolicyText, action: string) => evaluator.evaluate({ ...request(p, {}), action });
+
+  test("listed in one statement: one simulation, both allowed", async () => {
+    const evaluator = createEvaluator();
+    const p = policy([grant(["s3:GetObject", "s3:GetObjectVersion"])]);
+    expect([(await ask(evaluator, p, "s3:GetObject")).result, (await ask(evaluator, p, "s3:GetObjectVersion")).result]).toEqual(["Allowed", "Allowed"]);
+    expect(evaluator.runs).toBe(1);
+  });
+
+  test("matched by different statements: each simulated, each answered for itself", async () => {
+    const evaluator = createEvaluator();
+    const p = policy([grant(["s3:GetObject"]), grant(["s3:GetObjectVersion"], { Bool: { "aws:MultiFactorAuthPresent": "true" } })]);
+    expect([(await ask(evaluator, p, "s3:GetObject")).result, (await ask(evaluator, p, "s3:GetObjectVersion")).result]).toEqual(["Allowed", "ImplicitlyDenied"]);
+    expect(evaluator.runs).toBe(2);
+  });
+
+  test("a service's own condition key in the statement: each action simulated", async () => {
+    const evaluator = createEvaluator();
+    const p = policy([grant(["s3:GetObject", "s3:GetObjectVersion"], { StringEquals: { "s3:ExistingObjectTag/team": "data" } })]);
+    await ask(evaluator, p, "s3:GetObject");
+    await ask(evaluator, p, "s3:GetObjectVersion");
+    expect(evaluator.runs).toBe(2);
+  });
 });
 
 test("operator names in any letter case are read as AWS reads them", async () => {
