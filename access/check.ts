@@ -226,8 +226,19 @@ export function probeRuns({ callers, targets, intents, candidates }: Pick<GateIn
   const runs: ProbeRun[] = [];
   const add = (probe: ProbeKind, c: CallerSpec, t: TargetSpec, ta: TargetAction, scenario: Scenario, context: string) =>
     runs.push({ kase: { probe, caller: c.id, target: t.id, action: ta.action, context }, caller: c, target: t, ta, scenario });
-  const best = (c: CallerSpec) => bestScenarios(c);
-  const describe = (s: Scenario) => [s.mfa === "true" ? "MFA" : s.mfa === "false" ? "MFA false" : "no MFA", s.externalId === null ? undefined : s.externalId === WRONG_EXTERNAL_ID ? "wrong external id" : `external id ${s.externalId}`, s.tls === "false" ? "plain HTTP" : undefined].filter(Boolean).join(", ");
+  // A million runs at 1,000 accounts: each caller's scenarios and each context's words are made once.
+  const scenarios = new Map<CallerSpec, Scenario[]>();
+  const best = (c: CallerSpec) => scenarios.get(c) ?? scenarios.set(c, bestScenarios(c)).get(c)!;
+  const words = new Map<string, string>();
+  const describe = (s: Scenario) => {
+    const key = `${s.mfa} ${s.tls} ${JSON.stringify(s.externalId)}`;
+    let w = words.get(key);
+    if (w === undefined) {
+      w = [s.mfa === "true" ? "MFA" : s.mfa === "false" ? "MFA false" : "no MFA", s.externalId === null ? undefined : s.externalId === WRONG_EXTERNAL_ID ? "wrong external id" : `external id ${s.externalId}`, s.tls === "false" ? "plain HTTP" : undefined].filter(Boolean).join(", ");
+      words.set(key, w);
+    }
+    return w;
+  };
 
   for (const c of callers.filter((x) => x.kind === "outsider")) {
     for (const t of mapTargets) for (const ta of t.actions) for (const s of best(c)) add("unknown-account", c, t, ta, s, describe(s));
