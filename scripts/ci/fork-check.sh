@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Proves that the tests are the program's and the map is the user's: copies the
-# repository, gives the copy another config/accounts.yaml, and runs the suite and
-# the map's checks (scripts/ci/check-map.sh) there.
+# repository, gives the copy another config/accounts.yaml, and runs the map's
+# checks (scripts/ci/check-map.sh) there, and in the generated copy the suite too.
 #
 #   scripts/ci/fork-check.sh onboarding   the example map with the README's onboarding
 #                                         walk-through applied (the qa block, as printed)
@@ -38,9 +38,12 @@ case "$kind" in
   invalid) sed 's#assumableBy: \[dev/developers\]#assumableBy: [dev/developpers]#' test/fixtures/example/accounts.yaml >"$map" ;;
 esac
 echo "fork-check $kind: the suite and the map's checks with $copy/$map"
-# The suite does not read the map: it must pass with any valid one. (With an
-# invalid one the map's checks are what must fail; the suite is not run again.)
-[ "$kind" = invalid ] || npm test -- --ci --silent
+# The suite does not read the map: it must pass with any valid one. It is run in
+# the generated copy, whose map shares nothing with the example; the onboarding
+# copy proves the README's block makes a map that passes the map's checks, and
+# running the whole suite there again (some 5 minutes on 2 cores) would prove
+# nothing more. With an invalid map the map's checks are what must fail.
+[ "$kind" != generated ] || npm test -- --ci --silent
 if [ "$kind" = invalid ]; then
   if out=$(bash scripts/ci/check-map.sh 2>&1); then echo "fork-check: an invalid map passed the map's checks" >&2; exit 1; fi
   echo "$out" | tail -n 3
