@@ -42,7 +42,7 @@ test("a change to one account's own contents changes its key alone, and a change
 
 const FIXTURES = ["test/fixtures/example/accounts.yaml", "test/fixtures/good/baseline.yaml", "test/fixtures/good/callers.yaml", "test/fixtures/good/kinds-keys.yaml", "test/fixtures/good/kinds-messaging.yaml", "test/fixtures/spec-example/accounts.yaml"];
 
-test.each(FIXTURES)("the key leaves nothing the builder reads out: %s, built from plans whose every `at` and every other account's contents throw when read, gives the same stacks", async (file) => {
+test.each(FIXTURES)("the key leaves nothing the builder reads out: %s, built from plans whose every `at` and every account's lists throw when read, gives the same stacks", async (file) => {
   const { model, plans } = await plan(readFileSync(file, "utf8"), file);
   for (const p of plans) {
     const expected = Testing.synth(new AccountStack(Testing.app(), props(model, p)));
@@ -54,8 +54,8 @@ test.each(FIXTURES)("the key leaves nothing the builder reads out: %s, built fro
 
 /**
  * A copy of a plan's object graph (shared parts and cycles kept, resource kinds
- * as they are) in which every `at`, and every field of another account that is
- * not a scalar (its groups, roles, resources), is a getter that throws: what the
+ * as they are) in which every `at`, and every field of an account that is not
+ * a scalar (its groups, roles, resources), is a getter that throws: what the
  * key leaves out. Frozen objects cannot be proxied to answer otherwise, hence the copy.
  */
 function guardedPlan(root: AccountPlan, accounts: ReadonlySet<object>): AccountPlan {
@@ -79,13 +79,13 @@ function guardedPlan(root: AccountPlan, accounts: ReadonlySet<object>): AccountP
     }
     const out = Object.create(Object.getPrototypeOf(v)) as Record<string, unknown>;
     copies.set(v, out);
-    const other = accounts.has(v) && v !== root.account;
+    const other = accounts.has(v);
     const thrower = (what: string) => () => {
       throw new Error(`the builder read ${what}`);
     };
     for (const [k, x] of Object.entries(v)) {
       if (k === "at") Object.defineProperty(out, k, { enumerable: true, get: thrower("`at`") });
-      else if (other && x !== null && typeof x === "object") Object.defineProperty(out, k, { enumerable: true, get: thrower(`another account's ${k}`) });
+      else if (other && x !== null && typeof x === "object") Object.defineProperty(out, k, { enumerable: true, get: thrower(`an account's ${k}`) });
       else out[k] = copy(x);
     }
     return out;
