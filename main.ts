@@ -14,10 +14,13 @@ if (localEndpoint) process.stderr.write(`note: every provider points at ${localE
 // The cdktf CLI names the output folder in CDKTF_OUTDIR.
 const outdir = process.env.CDKTF_OUTDIR || undefined;
 
+// SYNTH_COLD: build every stack, keeping none from the last synth into the folder (see README, "Incremental synth").
+const cold = Boolean(process.env.SYNTH_COLD);
+
 // DEBUG: stack traces of errors, and cdktf's traces of where tokens were created.
 const debug = Boolean(process.env.DEBUG);
 
-synthesizeFile(process.env.ACCOUNT_MAP || DEFAULT_MAP, { localEndpoint, outdir, traces: debug }).catch((e: unknown) => {
+synthesizeFile(process.env.ACCOUNT_MAP || DEFAULT_MAP, { localEndpoint, outdir, traces: debug, cold }).catch((e: unknown) => {
   if (e instanceof ConfigError) {
     process.stderr.write(`${e.message}\n`);
     process.exit(1);

@@ -36,6 +36,7 @@
  * only memory would grow and references between stacks would go unchecked.
  */
 import { App, TerraformStack } from "cdktf";
+import type { StackManifest } from "cdktf/lib/manifest";
 import type { ISynthesisSession } from "cdktf/lib/synthesize/types";
 import { TokenMap } from "cdktf/lib/tokens/private/token-map";
 import type { Construct } from "constructs";
@@ -119,6 +120,26 @@ export class StackStream {
       if (stack) this.app.node.tryRemoveChild(stack.node.id);
       if (this.tokens) dropSince(this.tokens, mark);
     }
+  }
+
+  /**
+   * Lists in the manifest a stack whose files an earlier synth wrote and that is
+   * not built now (an incremental synth, app.ts): the entry `write` would have
+   * made (cdktf's own, for a direct child of the app with no dependencies, as
+   * every written stack is) with the annotations the stack had then.
+   */
+  keep(name: string, annotations: readonly StackManifest["annotations"][number][]): void {
+    if (this.closed) throw new Error("StackStream: keep() after close()");
+    if (this.app.manifest.stacks[name] !== undefined || this.app.node.tryFindChild(name) !== undefined) throw new Error(`StackStream: stack ${name} is already in the app`);
+    const entry = this.app.manifest.forStack({ node: { id: name, path: name }, dependencies: [] } as unknown as TerraformStack);
+    (entry as { annotations: StackManifest["annotations"] }).annotations = [...annotations];
+  }
+
+  /** cdktf's annotations of a stack written or kept (its warnings and errors), as the manifest lists them. */
+  annotations(name: string): StackManifest["annotations"] {
+    const entry = this.app.manifest.stacks[name];
+    if (entry === undefined) throw new Error(`StackStream: no stack ${name}`);
+    return entry.annotations;
   }
 
   /** Throws when the stack depends on another: by a token referring into another stack, or declared. */

@@ -84,7 +84,7 @@ const SYNOPSIS: Record<Name, string> = {
 };
 
 const WHAT: Record<Name, string> = {
-  synth: "Synthesizes the account map (config/accounts.yaml, or the file ACCOUNT_MAP names) into\none Terraform stack per account in cdktf.out/stacks/, with cdktf synth. A bad map\nprints every problem as file:line:col path: message, exit 1, and writes nothing.",
+  synth: "Synthesizes the account map (config/accounts.yaml, or the file ACCOUNT_MAP names) into\none Terraform stack per account in cdktf.out/stacks/, with cdktf synth. A bad map\nprints every problem as file:line:col path: message, exit 1, and writes nothing.\nStacks whose inputs did not change since the last synth into the folder are kept,\nnot built (cdktf.out/synth-cache.json); SYNTH_COLD=1 builds every stack.",
   diff: "Synthesizes, then shows the Terraform plan of one stack, with cdktf diff\n(npm run plan plans every stack at once, with one summary).",
   deploy: "Synthesizes, then applies the named stacks ('*' for all), with cdktf deploy.",
   destroy: "Synthesizes, then destroys the named stacks ('*' for all), with cdktf destroy.",

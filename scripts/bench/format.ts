@@ -57,6 +57,8 @@ export const LABELS: Readonly<Record<Row["measure"], string>> = {
   "baseline-program": "baseline: program alone (npx ts-node main.ts)",
   "baseline-synth": "baseline: cdktf synth",
   test: "npm test",
+  "onboard-cold": "cold synth, one account onboarded (node dist/main.js, empty folder)",
+  incremental: "incremental synth, one account onboarded (node dist/main.js, the last synth's folder)",
 };
 
 /** The baseline's measure a measure of ours is set against. */

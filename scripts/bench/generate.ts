@@ -301,3 +301,34 @@ export function generateMap(opts: { accounts: number; seed?: number }): Generate
     },
   };
 }
+
+/** The account `onboardOne` appends, and the workload account whose ci role reads its bucket. */
+export const NEWCOMER = "newcomer";
+
+/**
+ * A generated map with one account onboarded at its end, as the generator writes
+ * a workload account: people roles trusted from identity, a ci role, a bucket its
+ * ci writes and the first workload account's ci reads. The stacks it changes
+ * are the newcomer's, identity's (its people and ci may assume the new roles;
+ * past IAM's quota their policies take the compact form and stay as they were)
+ * and the neighbour's (its ci reads the new bucket).
+ */
+export function onboardOne(text: string): { text: string; neighbour: string } {
+  const neighbour = /^ {2}([a-z]+-[a-z]+-[0-9]+):$/m.exec(text)?.[1];
+  if (neighbour === undefined) throw new Error("onboardOne: the map has no workload account");
+  let id = 999_999_999_999;
+  while (text.includes(`"${id}"`)) id -= 1;
+  const lines = [
+    `  ${NEWCOMER}:`,
+    `    id: "${id}"`,
+    "    roles:",
+    "      admins: { assumableBy: [identity/admins], managedPolicies: [AdministratorAccess] }",
+    "      ci: { assumableBy: [identity/role/ci], requireMfa: false }",
+    "    buckets:",
+    `      ${NEWCOMER}-artifacts-${id}:`,
+    "        grants:",
+    `          ${NEWCOMER}/role/ci: read-write`,
+    `          ${neighbour}/role/ci: read`,
+  ];
+  return { text: `${text.trimEnd()}\n\n${lines.join("\n")}\n`, neighbour };
+}

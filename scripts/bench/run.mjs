@@ -4,7 +4,7 @@
 //   npm run bench                   3, 100, 1,000 and 10,000 accounts; rewrites the results in docs/benchmarks.md
 //   npm run bench -- --quick        3 and 100 accounts, one run each, no npm test; report in .cache/bench/
 //   npm run bench -- --sizes 3,1000 [--reps N] [--rounds N] [--seed N] [--timeout SECONDS] [--doc FILE]
-//                    [--no-baseline] [--no-synth] [--no-access] [--no-profile] [--no-test]
+//                    [--no-baseline] [--no-synth] [--no-incremental] [--no-access] [--no-profile] [--no-test]
 //   node scripts/bench/run.mjs generate --accounts N [--seed S] [--out FILE]    just write a map
 //
 // Only a full run (no --quick, no --sizes) writes docs/benchmarks.md unless --doc
@@ -12,7 +12,7 @@
 // outputs, profiles and the raw results (results.json) go under .cache/bench/.
 // docs/benchmarks.md says what each measure is.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
@@ -55,7 +55,7 @@ const { evaluateTargets, summarize } = require(join(DIST, "targets.js"));
 // ---------------------------------------------------------------- arguments
 
 const USAGE = `usage: npm run bench [-- --quick | --sizes 3,1000] [--reps N] [--rounds N] [--seed N] [--timeout SECONDS] [--doc FILE]
-                 [--no-baseline] [--no-synth] [--no-access] [--no-profile] [--no-test]
+                 [--no-baseline] [--no-synth] [--no-incremental] [--no-access] [--no-profile] [--no-test]
        node scripts/bench/run.mjs generate --accounts N [--seed S] [--out FILE]
 
 How the program scales from 3 to 10,000 accounts, against the same program run the
@@ -70,7 +70,7 @@ way the default cdktf template runs it (docs/benchmarks.md says what each measur
   --timeout SECONDS  per command (default 900)
   --doc FILE         where the report goes (default: docs/benchmarks.md for a full run,
                      .cache/bench/benchmarks-partial.md otherwise)
-  --no-baseline, --no-synth, --no-access, --no-profile, --no-test   skip that part
+  --no-baseline, --no-synth, --no-incremental, --no-access, --no-profile, --no-test   skip that part
   -h, --help         this text
 `;
 const SYNOPSIS = "npm run bench [-- --quick | --sizes 3,1000] [options]; --help for all";
@@ -112,7 +112,7 @@ function parseArgs(argv) {
   const text = { type: "string" };
   const v = parseStrict(
     argv,
-    { quick: flag, sizes: text, reps: text, rounds: text, seed: text, timeout: text, doc: text, "no-baseline": flag, "no-synth": flag, "no-access": flag, "no-profile": flag, "no-test": flag },
+    { quick: flag, sizes: text, reps: text, rounds: text, seed: text, timeout: text, doc: text, "no-baseline": flag, "no-synth": flag, "no-incremental": flag, "no-access": flag, "no-profile": flag, "no-test": flag },
     USAGE,
   );
   const o = {
@@ -125,6 +125,7 @@ function parseArgs(argv) {
     doc: v.doc === undefined ? undefined : resolve(v.doc),
     baseline: !v["no-baseline"],
     synth: !v["no-synth"],
+    incremental: !v["no-incremental"],
     access: !v["no-access"],
     profile: !v["no-profile"],
     test: v["no-test"] ? false : undefined,
@@ -294,6 +295,69 @@ async function runOnce(row, spec, i, reps, opts) {
   return { ...o, exit: r.exit, wallMs: r.wallMs, peakKb: r.peakKb, largestKb: r.largestKb, stdout: r.stdout };
 }
 
+// ---------------------------------------------------------------- the incremental synth
+
+/** Every file under `dir` by its path relative to it: the first path whose content differs between two folders, or undefined. */
+function firstDifference(a, b) {
+  const files = (root) => {
+    const out = new Map();
+    const walk = (d) => {
+      for (const name of readdirSync(d)) {
+        const p = join(d, name);
+        if (statSync(p).isDirectory()) walk(p);
+        else out.set(relative(root, p), p);
+      }
+    };
+    walk(root);
+    return out;
+  };
+  const fa = files(a);
+  const fb = files(b);
+  for (const path of [...new Set([...fa.keys(), ...fb.keys()])].sort()) {
+    if (!fa.has(path) || !fb.has(path) || !readFileSync(fa.get(path)).equals(readFileSync(fb.get(path)))) return path;
+  }
+  return undefined;
+}
+
+/**
+ * One account onboarded into the size's map (generate.ts, onboardOne): the
+ * program on the new map cold, into an empty folder, and incrementally, into a
+ * copy of the folder the program left for the map without it (`baseOut`), in
+ * rounds (their share is judged by targets.ts, incrementalShare). The two folders
+ * must then be the same, every file: else the incremental row fails.
+ */
+async function incrementalRows(size, map, baseOut, rows, opts) {
+  const key = (measure) => ({ measure, size });
+  if (rows.find((r) => r.measure === "program" && r.size === size)?.status !== "ok" || !existsSync(baseOut)) {
+    const note = "the program wrote no output for the map to onboard into";
+    return ["onboard-cold", "incremental"].map((m) => ({ ...key(m), status: "skipped", note, runs: 0 }));
+  }
+  const { onboardOne } = require(join(DIST, "generate.js"));
+  const file = map.file.replace(/\.yaml$/, "-onboarded.yaml");
+  writeFileSync(file, onboardOne(readFileSync(map.file, "utf8")).text);
+  const coldOut = join(CACHE, "out", `onboard-cold-${size}`);
+  const incOut = join(CACHE, "out", `incremental-${size}`);
+  const program = (outdir, before) => ({ cmd: process.execPath, args: [PROGRAM], env: { ACCOUNT_MAP: file, CDKTF_OUTDIR: outdir }, before });
+  const cold = program(coldOut, () => rmSync(coldOut, { recursive: true, force: true }));
+  const incremental = program(incOut, () => {
+    rmSync(incOut, { recursive: true, force: true });
+    cpSync(baseOut, incOut, { recursive: true });
+  });
+  progress(`== one account onboarded @ ${n(size)}: cold and incremental synth, in rounds`);
+  // Each round copies the 10,000-account folder: three rounds there at most.
+  const rounds_ = size >= ONE_RUN_FROM ? Math.min(3, opts.rounds) : opts.rounds;
+  const [c, i] = await rounds([{ row: key("onboard-cold"), spec: cold }, { row: key("incremental"), spec: incremental }], rounds_, opts);
+  let inc = i;
+  if (c.status === "ok" && i.status === "ok") {
+    const differs = firstDifference(incOut, coldOut);
+    if (differs !== undefined) inc = { ...i, status: "failed", note: `its folder differs from the cold synth's: ${differs}` };
+    progress(`    the incremental folder ${differs === undefined ? "is the cold one, every file" : `differs from the cold one: ${differs}`}`);
+  }
+  cold.before();
+  rmSync(incOut, { recursive: true, force: true });
+  return [c, inc];
+}
+
 // ---------------------------------------------------------------- environment
 
 function environment() {
@@ -389,6 +453,8 @@ async function main() {
       }
       spec.before();
     }
+
+    if (opts.incremental) rows.push(...(await incrementalRows(size, map, programOut(size), rows, opts)));
 
     if (!opts.access) {
       // Left out on request (--no-access): no row at all.

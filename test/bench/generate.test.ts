@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { loadAccountMapText } from "../../config/load";
 import { bucketNameProblem } from "../../config/schema";
 import { planWithinLimits } from "../../policies/limits";
-import { generateMap } from "../../scripts/bench/generate";
+import { generateMap, NEWCOMER, onboardOne } from "../../scripts/bench/generate";
 
 test("the same seed gives the same map; another seed another", () => {
   expect(generateMap({ accounts: 100, seed: 7 }).text).toBe(generateMap({ accounts: 100, seed: 7 }).text);
@@ -74,4 +74,19 @@ test("identity's groups assume the role of their name in every other account; ne
   }
   const vendorRoles = others.flatMap((a) => a.roles).filter((r) => r.callers.some((c) => c.principal.kind === "external"));
   expect(vendorRoles.length).toBeGreaterThan(0);
+});
+
+test("onboarding one account: the map stays valid, and only the newcomer, identity and the neighbour hold anything of it", async () => {
+  const { text } = generateMap({ accounts: 20, seed: 42 });
+  const onboarded = onboardOne(text);
+  expect(onboarded.text.startsWith(text.trimEnd())).toBe(true);
+  const before = planWithinLimits((await loadAccountMapText(text, "bench.yaml")).model);
+  const after = planWithinLimits((await loadAccountMapText(onboarded.text, "bench.yaml")).model);
+  expect(after.map((p) => p.account.name)).toEqual([...before.map((p) => p.account.name), NEWCOMER].sort());
+  const id = after.find((p) => p.account.name === NEWCOMER)!.account.id;
+  const text_ = (p: (typeof after)[number]) => JSON.stringify(p, (k, v) => (k === "account" ? v?.name : v));
+  const naming = after.filter((p) => p.account.name !== NEWCOMER && (text_(p).includes(NEWCOMER) || text_(p).includes(id))).map((p) => p.account.name);
+  expect(naming).toEqual(["identity", onboarded.neighbour].sort());
+  expect(text).not.toContain(`"${id}"`);
+  expect(() => onboardOne("accounts:\n  identity:\n")).toThrow("no workload account");
 });

@@ -106,6 +106,7 @@ describe("the targets", () => {
       "program alone, 10,000 accounts: completes, <4 GB peak, time no worse than linear from 1,000",
       "load + validate, 10,000 accounts: <2 s",
       "access check, 1,000 accounts: <60 s, cost growing with grants, not accounts²",
+      "incremental synth after onboarding one account, 10,000 accounts: ≤15% of the cold synth",
       "npm test: <60 s",
     ]);
     expect(evaluateTargets([], MAPS).map((t) => [t.name, t.verdict])).toEqual(TARGETS.map((t) => [t.name, "not measured"]));
@@ -146,6 +147,13 @@ describe("the targets", () => {
     ["access check", "NOT met over a minute, even without 100", [ok("access", 1000, [61_000])], "NOT met", "61.00 s; growth not measured (needs 100 too)"],
     ["access check", "not measured: the check could not run", [{ measure: "access", size: 1000, status: "skipped", note: "the program wrote no output to check", runs: 0 }], "not measured", "skipped: the program wrote no output to check"],
     ["access check", "not measured: no row", [ok("access", 100, [2000])], "not measured", "1,000 accounts not in this run"],
+    // the incremental synth after onboarding one account, against the cold synth of the same map, in rounds
+    ["incremental synth", "met in rounds", [ok("onboard-cold", 10000, [40_000, 50_000]), ok("incremental", 10000, [4000, 6000])], "met", "11.0% of the cold synth (5.00 s vs 45.00 s; median of the rounds' 10.0%, 12.0%; of the medians 11.1%)"],
+    ["incremental synth", "met at exactly 15%, one run each", [ok("onboard-cold", 10000, [40_000]), ok("incremental", 10000, [6000])], "met", "15.0% of the cold synth (6.00 s vs 40.00 s; the medians)"],
+    ["incremental synth", "NOT met at 20%", [ok("onboard-cold", 10000, [40_000]), ok("incremental", 10000, [8000])], "NOT met", "20.0% of the cold synth (8.00 s vs 40.00 s; the medians)"],
+    ["incremental synth", "NOT met when its output differs from the cold synth's", [ok("onboard-cold", 10000, [40_000]), summarize({ measure: "incremental", size: 10000 }, [{ status: "failed", note: "its folder differs from the cold synth's: stacks/identity/cdk.tf.json", exit: 0, wallMs: 4000 }])], "NOT met", "failed: its folder differs from the cold synth's: stacks/identity/cdk.tf.json"],
+    ["incremental synth", "not measured at 10,000; the smaller sizes shown beside it", [ok("onboard-cold", 100, [1000]), ok("incremental", 100, [300]), ok("onboard-cold", 1000, [10_000, 12_000]), ok("incremental", 1000, [1000, 1800])], "not measured", "the cold synth at 10,000 not in this run; at 100: 30.0% of the cold synth (300 ms vs 1.00 s; the medians); at 1,000: 12.5% of the cold synth (1.40 s vs 11.00 s; median of the rounds' 10.0%, 15.0%; of the medians 12.7%)"],
+    ["incremental synth", "not measured without the incremental run", [ok("onboard-cold", 10000, [40_000])], "not measured", "the incremental synth at 10,000 not in this run"],
     // npm test
     ["npm test", "met", [ok("test", undefined, [45_000])], "met", "45.00 s"],
     ["npm test", "NOT met", [ok("test", undefined, [75_000])], "NOT met", "75.00 s"],

@@ -1,0 +1,331 @@
+/**
+ * The incremental synth (app.ts `synthesize`, synth-cache.ts): after any edit of
+ * the map, the folder it leaves is the one a cold synth into an empty folder
+ * writes, every file byte for byte (manifest and index included); it builds the
+ * stacks that changed and keeps the others; and an index it cannot trust (broken,
+ * another program's, files changed under it) gives a cold synth.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import fc from "fast-check";
+import { stringify } from "yaml";
+import { synthesize, type SynthOptions, type SynthResult } from "../../app";
+import { loadAccountMapText } from "../../config/load";
+import { INDEX_FILE } from "../../synth-cache";
+
+const RUNS = Number(process.env.INCREMENTAL_RUNS ?? 25);
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "incremental-"));
+  dirs.push(dir);
+  return join(dir, "cdktf.out");
+}
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/** Every file under `dir`, by path relative to it, with its content. */
+function files(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (d: string): void => {
+    for (const name of readdirSync(d).sort()) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else out.set(relative(dir, p), readFileSync(p, "utf8"));
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** The stacks whose file differs between two folders' contents (or is only in `after`). */
+function changedStacks(before: Map<string, string>, after: Map<string, string>): string[] {
+  return [...after]
+    .filter(([path, text]) => /^stacks\/[^/]+\/cdk\.tf\.json$/.test(path) && before.get(path) !== text)
+    .map(([path]) => path.split("/")[1])
+    .sort();
+}
+
+// ---- A small map as data, and edits of it ----
+
+interface MapAccount {
+  name: string;
+  id: string;
+  groups: string[];
+  roles: Record<string, { assumableBy: string[] }>;
+  buckets: Record<string, { grants: Record<string, string> }>;
+}
+/** The map-wide parts beside the accounts, each edited too: what every stack, or some, is built from. */
+interface MapData {
+  accounts: MapAccount[];
+  serial: number;
+  costCenter: string;
+  s3State: boolean;
+  organization: boolean;
+  externalId: string;
+  /** Accounts whose `ci` role has an import record. */
+  imports: string[];
+  /** Synthesized for the emulator (LOCAL_AWS_ENDPOINT). */
+  endpoint: boolean;
+}
+
+const LEVELS = ["read", "read-write"];
+
+function account(serial: number): MapAccount {
+  return { name: `acct${serial}`, id: String(100000000000 + serial), groups: ["people"], roles: { ci: { assumableBy: ["service/ec2.amazonaws.com"] } }, buckets: {} };
+}
+
+function initial(size: number): MapData {
+  const accounts = Array.from({ length: size }, (_, i) => account(i));
+  accounts[0].buckets[`data-${accounts[0].id}`] = { grants: { [`${accounts[1].name}/people`]: "read" } };
+  accounts[1].roles.ops = { assumableBy: [`${accounts[0].name}/people`] };
+  accounts[2 % size].roles.vendor = { assumableBy: ["external/vendor"] };
+  return { accounts, serial: size, costCenter: "platform", s3State: false, organization: false, externalId: "vendor-0", imports: [], endpoint: false };
+}
+
+/** Every caller reference the map offers: each account's group and roles. */
+const callers = (m: MapData): string[] => m.accounts.flatMap((a) => [`${a.name}/people`, ...Object.keys(a.roles).map((r) => `${a.name}/role/${r}`)]);
+
+/** Drops every reference into an account (it is gone or renamed to `to`). */
+function retarget(m: MapData, from: string, to?: string): void {
+  const move = (ref: string) => (ref.startsWith(`${from}/`) ? (to === undefined ? undefined : `${to}/${ref.slice(from.length + 1)}`) : ref);
+  for (const a of m.accounts) {
+    for (const role of Object.values(a.roles)) role.assumableBy = role.assumableBy.flatMap((r) => move(r) ?? []);
+    for (const b of Object.values(a.buckets)) b.grants = Object.fromEntries(Object.entries(b.grants).flatMap(([r, l]) => (move(r) === undefined ? [] : [[move(r)!, l]])));
+  }
+  for (const a of m.accounts) for (const role of Object.values(a.roles)) if (role.assumableBy.length === 0) role.assumableBy = ["service/ec2.amazonaws.com"];
+}
+
+const OPS = ["addAccount", "removeAccount", "addGrant", "removeGrant", "changeLevel", "rename", "trust", "untrust", "tags", "state", "organization", "externalId", "import", "endpoint"] as const;
+type Edit = { op: (typeof OPS)[number]; a: number; b: number };
+
+function apply(m: MapData, { op, a, b }: Edit): void {
+  const acct = m.accounts[a % m.accounts.length];
+  const refs = callers(m);
+  switch (op) {
+    case "addAccount": {
+      const fresh = account(m.serial++);
+      fresh.roles.reader = { assumableBy: [refs[b % refs.length]] };
+      m.accounts.splice(a % (m.accounts.length + 1), 0, fresh);
+      return;
+    }
+    case "removeAccount":
+      if (m.accounts.length <= 2) return;
+      m.accounts.splice(m.accounts.indexOf(acct), 1);
+      m.imports = m.imports.filter((n) => n !== acct.name);
+      retarget(m, acct.name);
+      return;
+    case "rename": {
+      const to = `${acct.name}x`;
+      retarget(m, acct.name, to);
+      m.imports = m.imports.map((n) => (n === acct.name ? to : n));
+      acct.name = to;
+      return;
+    }
+    case "tags":
+      m.costCenter = `cc${b}`;
+      return;
+    case "state":
+      m.s3State = !m.s3State;
+      return;
+    case "organization":
+      m.organization = !m.organization;
+      return;
+    case "externalId":
+      m.externalId = `vendor-${b}`;
+      return;
+    case "import":
+      m.imports = m.imports.includes(acct.name) ? m.imports.filter((n) => n !== acct.name) : [...m.imports, acct.name];
+      return;
+    case "endpoint":
+      m.endpoint = !m.endpoint;
+      return;
+    case "addGrant": {
+      const name = Object.keys(acct.buckets)[0] ?? `data-${acct.id}`;
+      const bucket = (acct.buckets[name] ??= { grants: {} });
+      bucket.grants[refs[b % refs.length]] = LEVELS[b % 2];
+      return;
+    }
+    case "removeGrant":
+    case "changeLevel": {
+      const grants = Object.values(acct.buckets).flatMap((bucket) => Object.keys(bucket.grants).map((ref) => ({ bucket, ref })));
+      if (grants.length === 0) return;
+      const { bucket, ref } = grants[b % grants.length];
+      if (op === "removeGrant") delete bucket.grants[ref];
+      else bucket.grants[ref] = bucket.grants[ref] === "read" ? "read-write" : "read";
+      return;
+    }
+    case "trust":
+    case "untrust": {
+      const role = acct.roles.ci;
+      const ref = refs[b % refs.length];
+      if (op === "trust" && !role.assumableBy.includes(ref) && !ref.startsWith(`${acct.name}/role/ci`)) role.assumableBy.push(ref);
+      if (op === "untrust" && role.assumableBy.length > 1) role.assumableBy.splice(b % role.assumableBy.length, 1);
+      return;
+    }
+  }
+}
+
+function render(m: MapData): string {
+  return stringify({
+    version: 1,
+    defaults: { region: "us-east-1", deployRole: "OrganizationAccountAccessRole", requireMfa: true, tags: { CostCenter: m.costCenter } },
+    ...(m.organization ? { organization: { id: "o-a1b2c3d4e5" } } : {}),
+    ...(m.s3State ? { state: { backend: "s3", bucket: "acme-terraform-state", region: "us-east-1" } } : {}),
+    external: { vendor: { id: "444455556666", externalId: m.externalId } },
+    accounts: Object.fromEntries(
+      m.accounts.map((a) => [
+        a.name,
+        {
+          id: a.id,
+          groups: a.groups,
+          roles: a.roles,
+          ...(Object.keys(a.buckets).length > 0 ? { buckets: a.buckets } : {}),
+        },
+      ]),
+    ),
+  });
+}
+
+/** The import records file's text: each listed account's `ci` role. */
+const renderImports = (m: MapData): string => stringify({ version: 1, accounts: Object.fromEntries(m.imports.map((n) => [n, { roles: { ci: "ci" } }])) });
+
+async function synthText(text: string, outdir: string, opts: Omit<SynthOptions, "outdir"> = {}, imports?: string): Promise<SynthResult> {
+  const { model } = await loadAccountMapText(text, "incremental.yaml", imports === undefined ? undefined : { text: imports, file: "incremental.imports.yaml" });
+  return synthesize(model, { ...opts, outdir });
+}
+
+/** Synthesizes the map as it stands, with its records and endpoint. */
+const synthMap = (m: MapData, outdir: string): Promise<SynthResult> =>
+  synthText(render(m), outdir, m.endpoint ? { localEndpoint: "http://127.0.0.1:5000" } : {}, m.imports.length > 0 ? renderImports(m) : undefined);
+
+const edit = fc.record({
+  op: fc.constantFrom(...OPS),
+  a: fc.nat(50),
+  b: fc.nat(50),
+});
+
+test("after random edits, the incremental synth leaves the folder a cold synth writes, byte for byte", async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.array(edit, { minLength: 1, maxLength: 6 }), async (edits) => {
+      const map = initial(4);
+      const incremental = tempDir();
+      await synthMap(map, incremental);
+      for (const e of edits) {
+        apply(map, e);
+        const before = files(incremental);
+        const result = await synthMap(map, incremental);
+        const cold = tempDir();
+        await synthMap(map, cold);
+        const after = files(incremental);
+        expect(after).toEqual(files(cold));
+        // What changed was built; what was kept is what did not change.
+        const changed = changedStacks(before, after);
+        for (const s of changed) expect(result.built).toContain(s);
+        for (const s of result.kept) expect(changed).not.toContain(s);
+        expect([...result.built, ...result.kept].sort()).toEqual([...result.stacks].sort());
+      }
+    }),
+    { numRuns: RUNS },
+  );
+}, 240_000);
+
+test("it builds exactly the stacks that changed: onboarding an account that reads a neighbour's bucket builds the two", async () => {
+  const map = initial(6);
+  const outdir = tempDir();
+  const first = await synthText(render(map), outdir);
+  expect(first.built).toHaveLength(6);
+  expect(first.kept).toEqual([]);
+
+  const again = await synthText(render(map), outdir);
+  expect(again.built).toEqual([]);
+  expect(again.kept).toHaveLength(6);
+
+  const before = files(outdir);
+  const fresh = account(99);
+  map.accounts.push(fresh);
+  map.accounts[0].buckets[`data-${map.accounts[0].id}`].grants[`${fresh.name}/role/ci`] = "read";
+  const onboard = await synthText(render(map), outdir);
+  expect(onboard.built).toEqual(["acct0", "acct99"]);
+  expect(onboard.built).toEqual(changedStacks(before, files(outdir)));
+  expect(onboard.kept).toHaveLength(6 - 1);
+
+  // A level changed: the bucket's account and the caller's, no other.
+  const before2 = files(outdir);
+  map.accounts[0].buckets[`data-${map.accounts[0].id}`].grants["acct1/people"] = "read-write";
+  const level = await synthText(render(map), outdir);
+  expect(level.built).toEqual(["acct0", "acct1"]);
+  expect(level.built).toEqual(changedStacks(before2, files(outdir)));
+
+  // An account gone: its file is removed and no other stack is built, as none named it.
+  map.accounts.splice(map.accounts.findIndex((a) => a.name === "acct5"), 1);
+  const gone = await synthText(render(map), outdir);
+  expect(gone.built).toEqual([]);
+  expect(gone.removed).toEqual(["acct5"]);
+  expect([...files(outdir).keys()].filter((f) => f.includes("acct5"))).toEqual([]);
+});
+
+describe("an index it cannot trust gives a cold synth", () => {
+  const text = render(initial(3));
+
+  test.each([
+    ["not JSON", (dir: string) => writeFileSync(join(dir, INDEX_FILE), "{ broken")],
+    ["another format", (dir: string) => writeFileSync(join(dir, INDEX_FILE), readFileSync(join(dir, INDEX_FILE), "utf8").replace('"format": 1', '"format": 2'))],
+    ["a stack with an unknown field", (dir: string) => writeFileSync(join(dir, INDEX_FILE), readFileSync(join(dir, INDEX_FILE), "utf8").replace('"key":', '"extra": 1, "key":'))],
+    ["missing", (dir: string) => rmSync(join(dir, INDEX_FILE))],
+  ])("%s", async (_what, damage) => {
+    const outdir = tempDir();
+    await synthText(text, outdir);
+    const cold = files(outdir);
+    damage(outdir);
+    const result = await synthText(text, outdir);
+    expect(result.kept).toEqual([]);
+    expect(result.built).toHaveLength(3);
+    expect(files(outdir)).toEqual(cold);
+  });
+
+  test("written by another program version", async () => {
+    const outdir = tempDir();
+    await synthText(text, outdir, { program: "an older program" });
+    expect((await synthText(text, outdir, { program: "an older program" })).kept).toHaveLength(3);
+    const result = await synthText(text, outdir);
+    expect(result.kept).toEqual([]);
+    expect(result.built).toHaveLength(3);
+    const cold = tempDir();
+    await synthText(text, cold);
+    expect(files(outdir)).toEqual(files(cold));
+  });
+
+  test("a stack's file changed or removed since: that stack is built again, the others kept", async () => {
+    const outdir = tempDir();
+    await synthText(text, outdir);
+    const cold = files(outdir);
+    writeFileSync(join(outdir, "stacks/acct1/cdk.tf.json"), "{}");
+    rmSync(join(outdir, "stacks/acct2/cdk.tf.json"));
+    const result = await synthText(text, outdir);
+    expect(result.built).toEqual(["acct1", "acct2"]);
+    expect(result.kept).toEqual(["acct0"]);
+    expect(files(outdir)).toEqual(cold);
+  });
+
+  test("cold: every stack is built, and the index written is the one a first synth writes", async () => {
+    const outdir = tempDir();
+    await synthText(text, outdir);
+    const first = files(outdir);
+    const result = await synthText(text, outdir, { cold: true });
+    expect(result.kept).toEqual([]);
+    expect(result.built).toHaveLength(3);
+    expect(files(outdir)).toEqual(first);
+  });
+
+  test("an index naming a path for a stack is refused whole, and removes nothing", async () => {
+    const outdir = tempDir();
+    await synthText(text, outdir);
+    const index = JSON.parse(readFileSync(join(outdir, INDEX_FILE), "utf8"));
+    index.stacks["../../elsewhere"] = index.stacks.acct0;
+    writeFileSync(join(outdir, INDEX_FILE), JSON.stringify(index));
+    const result = await synthText(text, outdir);
+    expect(result.kept).toEqual([]);
+    expect(result.removed).toEqual([]);
+  });
+});
