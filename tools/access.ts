@@ -9,7 +9,8 @@
  *   --expect-unchanged write nothing; fail when the files in --write-to differ from a fresh report
  *   --diff REF         also compare with the map at git revision REF: what each caller gains and loses,
  *                      and whether that widens or narrows access (diff.md, diff.json)
- *   --threads N        evaluate in N threads, split by target (default: the machine's cores, at most 4)
+ *   --threads N        evaluate in N threads, split by target (default: the machine's cores, at most 4,
+ *                      and one per 250 targets)
  *   -h, --help         print the usage and exit 0
  *
  * Exit status (the first that applies):
@@ -27,7 +28,7 @@ import { isAbsolute, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { Worker } from "node:worker_threads";
 import { synthesizeModel } from "../app";
-import { analyze, type Analysis, type ShardRunner } from "../access/analyze";
+import { analyze, type Analysis, type ShardRunner, TARGETS_PER_THREAD } from "../access/analyze";
 import type { ShardResult } from "../access/shards";
 import { diffAccess, renderDiff, renderDiffJson, type AccessDiff } from "../access/diff";
 import { passes, reaches, renderAwsConfig, renderJson, renderMarkdown, verdictWord } from "../access/report";
@@ -61,7 +62,7 @@ options:
   --diff REF          also compare with the map at git revision REF: what each caller gains and
                       loses, and whether that widens or narrows access (diff.md, diff.json)
   --threads N         evaluate in N threads, split by target; the report is the same for every N
-                      (default: the machine's cores, at most ${MAX_THREADS})
+                      (default: the machine's cores, at most ${MAX_THREADS}, and one per ${TARGETS_PER_THREAD} targets)
   --unused            instead: read IAM's last-used data from the accounts (through each deploy
                       role) and list each declared grant nobody used, with the map line to delete;
                       always exit 0 (a report)
@@ -86,7 +87,8 @@ interface Options {
   writeTo?: string;
   expectUnchanged: boolean;
   diff?: string;
-  threads: number;
+  /** Undefined: as many as pay off (see {@link threadRunner}). */
+  threads?: number;
   unused: boolean;
   days: number;
   json: boolean;
@@ -137,7 +139,7 @@ function parse(argv: readonly string[]): Options {
     ...(v["write-to"] !== undefined ? { writeTo: v["write-to"] } : {}),
     expectUnchanged: v["expect-unchanged"] ?? false,
     ...(v.diff !== undefined ? { diff: v.diff } : {}),
-    threads: v.threads === undefined ? Math.min(availableParallelism(), MAX_THREADS) : Number(v.threads),
+    ...(v.threads !== undefined ? { threads: Number(v.threads) } : {}),
     unused: v.unused ?? false,
     days: v.days === undefined ? 90 : Number(v.days),
     json: v.json ?? false,
@@ -237,7 +239,7 @@ function printVerdict(a: Analysis, ms: number, dir: string | undefined, diff: Ac
  * The access of the map at a git revision, synthesized by this program into a
  * temporary folder. Undefined when the map did not exist there.
  */
-async function analyzeRevision(ref: string, mapFile: string, threads: number): Promise<{ gitPath: string; analysis?: Analysis }> {
+async function analyzeRevision(ref: string, mapFile: string, threads: number | undefined): Promise<{ gitPath: string; analysis?: Analysis }> {
   const gitPath = relative(gitRoot(), resolve(mapFile)).split("\\").join("/");
   revisionExists(ref);
   let text: string;
@@ -271,12 +273,15 @@ async function analyzeRevision(ref: string, mapFile: string, threads: number): P
 
 /**
  * Shards 1 to n-1 of the evaluation in threads (tools/access-worker.ts, built beside
- * this file into dist/). A thread that fails fails the whole check.
+ * this file into dist/). A thread that fails fails the whole check. Unless the
+ * command line says how many, one per core (at most MAX_THREADS) and per
+ * TARGETS_PER_THREAD targets: a thread costs a second or so to start and read the
+ * stacks, more than a small map's whole check.
  */
-function threadRunner(threads: number, map: MapText): ShardRunner {
+function threadRunner(threads: number | undefined, map: MapText): ShardRunner {
   const script = join(__dirname, "access-worker.js");
   return {
-    shards: threads,
+    shardsFor: (targets) => threads ?? Math.min(availableParallelism(), MAX_THREADS, Math.floor(targets / TARGETS_PER_THREAD)),
     run: (job) =>
       new Promise<ShardResult>((done, fail) => {
         const worker = new Worker(script, { workerData: { map, job } });

@@ -12,7 +12,7 @@ import type { Model } from "../../config/model";
 import { sid, synthesized, withPolicy } from "./fixture";
 
 /** Shards run one after another in this thread: the split without the threads. */
-const inThread = (model: Model, shards: number): ShardRunner => ({ shards, run: (job) => runShard(model, job) });
+const inThread = (model: Model, shards: number): ShardRunner => ({ shardsFor: () => shards, run: (job) => runShard(model, job) });
 
 /** What the report prints from: everything but the model and the raw inventory. */
 const printed = (a: Awaited<ReturnType<typeof analyze>>) => ({ access: a.access, verdict: a.verdict, findings: a.findings, targets: a.targets.length, callers: a.callers.length });
