@@ -2,12 +2,12 @@
  * Reads the states of stacks that may be deployed, wherever the map's state block
  * keeps them, and finds the orphans among them (tools/retire-plan.ts): the local
  * backend's state files are all beside the output folder; the S3 backend's are
- * read through Terraform itself, one stack at a time, from a scratch stack that
- * holds only that stack's backend (stacks/state-stack.ts, the same backend block
- * the stack has): `terraform init` then `terraform state pull`, about a second
- * each. A bucket's states are not listed: the candidates are the accounts of the
- * map's earlier revisions (git), the local state files' stacks, and an account
- * the user names.
+ * read through Terraform itself, four stacks at a time, each from a scratch stack
+ * that holds only that stack's backend (stacks/state-stack.ts, the same backend
+ * block the stack has): `terraform init` then `terraform state pull`, with no
+ * provider to install (0.18 s and 0.16 s against the emulator). A bucket's
+ * states are not listed: the candidates are the accounts of the map's earlier
+ * revisions (git), the local state files' stacks, and an account the user names.
  */
 import { readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -18,13 +18,20 @@ import { stateLocation } from "../stacks/backend";
 import { StateStack } from "../stacks/state-stack";
 import { mapHistory } from "./git";
 import { accountsInMapText, localStates, type Orphan, orphanCandidates, orphanedStacks, orphanSearchUnsupported, type StackState, stateResources, type TerraformState } from "./retire-plan";
-import { terraformError, terraformIn } from "./terraform-stacks";
+import { type Terraform, terraformError, terraformIn } from "./terraform-stacks";
 
 /** Stacks read at a time (no providers are installed, so inits do not race over a plugin cache). */
 const PARALLEL = 4;
 
 /** The remote states of `stacks` (S3 backend), each read with init + state pull in a scratch folder beside `outdir`; a state that cannot be read is a problem, named with where it is. */
-export async function remoteStates(state: StateBackend, stacks: readonly string[], outdir: string, localEndpoint?: string): Promise<{ states: StackState[]; problems: string[] }> {
+export async function remoteStates(
+  state: StateBackend,
+  stacks: readonly string[],
+  outdir: string,
+  localEndpoint?: string,
+  /** Runs Terraform in a folder (tests replace it). */
+  terraformAt: (dir: string) => Terraform = terraformIn,
+): Promise<{ states: StackState[]; problems: string[] }> {
   if (stacks.length === 0) return { states: [], problems: [] };
   const scratch = `${resolve(outdir)}.state`;
   rmSync(scratch, { recursive: true, force: true });
@@ -38,14 +45,21 @@ export async function remoteStates(state: StateBackend, stacks: readonly string[
     Array.from({ length: Math.min(PARALLEL, stacks.length) }, async () => {
       while (next < stacks.length) {
         const stack = stacks[next++];
-        const tf = terraformIn(join(scratch, "stacks", stack));
+        const tf = terraformAt(join(scratch, "stacks", stack));
         try {
           await tf("init", "-input=false", "-no-color");
           const { stdout } = await tf("state", "pull");
           // An absent state object pulls as empty output or an empty state: not deployed.
           states.push({ stack, file: stateLocation(state, stack), state: stdout.trim() ? (JSON.parse(stdout) as TerraformState) : {} });
         } catch (e) {
-          problems.push(`${stack}: cannot read its state at ${stateLocation(state, stack)}: ${terraformError(e)}`);
+          // Terraform missing too is a state not read, not a failed command: the access diff of a job without Terraform still reports.
+          let why: string;
+          try {
+            why = terraformError(e);
+          } catch (missing) {
+            why = (missing as Error).message;
+          }
+          problems.push(`${stack}: cannot read its state at ${stateLocation(state, stack)}: ${why}`);
         }
       }
     }),

@@ -1,9 +1,9 @@
 """Retiring accounts whose state is in S3, against moto: the state bucket is made
 in the emulator; test/fixtures/e2e/retire-s3.yaml (dev, ops, qa, `state.backend:
 s3`) is deployed with qa committed in a git repository of its own and ops only in
-the working copy; then the map holds dev alone, committed. `npm run plan` reads
-the bucket for the accounts of the map's history and names qa (its bucket key),
-not ops (no revision held it); `npm run retire -- qa --yes` rebuilds qa from its
+the working copy; then the map holds dev alone, committed. `npm run plan` and
+`npm run access -- --diff HEAD~1` read the bucket for the accounts of the map's
+history and name qa (its bucket key), not ops (no revision held it); `npm run retire -- qa --yes` rebuilds qa from its
 last revision and destroys it; `npm run retire -- ops` is refused without
 --role-arn/--region; `--from-state --role-arn --region` lists what goes and
 destroys nothing, then with --yes destroys it, the us-west-2 bucket through its
@@ -73,6 +73,12 @@ def run(e2e, endpoint: str, env: dict[str, str]) -> dict[str, str]:
                   "retire_s3: the plan names qa, read from its bucket key")
         e2e.check("named by dev: aws_iam_group_policy.developers (policy)" in r.stdout, "retire_s3: the plan names dev's group policy as a grant naming an orphan")
         e2e.check("  ops (" not in r.stdout, "retire_s3: the plan does not name ops, which no revision of the map held")
+        r = e2e.run(["node", str(e2e.ROOT / "dist" / "access.js"), "--out", str(e2e.OUT), "--map", "accounts.yaml", "--diff", "HEAD~1", "--write-to", str(work / "access")],
+                    cwd=work, env=tool_env)
+        print(r.stdout[r.stdout.find("Deployed but no longer"):], flush=True)
+        e2e.check(r.returncode not in (1, 2) and f"  qa (account {QA}): {qa_count} resources in s3://{STATE_BUCKET}/qa/terraform.tfstate" in r.stdout
+                  and "named by dev: aws_iam_group_policy.developers" in r.stdout and "  ops (" not in r.stdout,
+                  f"retire_s3: the access diff against the revision with qa names qa from its bucket key and dev's grant (exit {r.returncode}: {r.stderr[-500:]})")
 
         r = e2e.run([*retire, "qa", "--yes"], cwd=e2e.ROOT, env=tool_env)
         print(r.stdout, flush=True)

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EXAMPLE_MAP } from "../helpers";
+import { remoteStates } from "../../tools/deployed-states";
 import { mapHistory } from "../../tools/git";
 import {
   accountsInMapText,
@@ -231,5 +232,41 @@ describe("orphans beyond local state files: candidates from the map's history, t
     expect(retireOptionsProblem("arn:aws:iam::555555555555:role/D", "useast1")).toBe("--region useast1 is not an AWS region (such as us-east-1)");
     expect(retireFromStateProblems("qa", "arn:aws:iam::555555555555:role/D", "555555555555", [])).toEqual([]);
     expect(retireFromStateProblems("qa", "arn:aws:iam::555555555555:role/D", undefined, ["provider aws.prod is not one of stack qa's (qa, or qa_<region>)"])).toEqual(["qa: provider aws.prod is not one of stack qa's (qa, or qa_<region>)"]);
+  });
+});
+
+describe("reading S3 states through Terraform (tools/deployed-states.ts)", () => {
+  const S3 = { backend: "s3", bucket: "acme-terraform-state", region: "us-east-1" } as const;
+  test("each stack's state is pulled in a folder holding its backend alone; an absent state object is an empty state; nothing is left behind", async () => {
+    const root = mkdtempSync(join(tmpdir(), "retire-s3-"));
+    const calls: string[] = [];
+    const got = await remoteStates(S3, ["qa", "ops"], join(root, "cdktf.out"), undefined, (dir) => async (...args) => {
+      const tf = JSON.parse(readFileSync(join(dir, "cdk.tf.json"), "utf8"));
+      calls.push(`${tf.terraform.backend.s3.key} ${args[0]}${tf.resource || tf.provider ? " with resources" : ""}`);
+      return { stdout: args[0] === "state" && dir.endsWith("qa") ? JSON.stringify(QA) : "" };
+    });
+    expect(got).toEqual({
+      states: [
+        { stack: "ops", file: "s3://acme-terraform-state/ops/terraform.tfstate", state: {} },
+        { stack: "qa", file: "s3://acme-terraform-state/qa/terraform.tfstate", state: QA },
+      ],
+      problems: [],
+    });
+    expect(calls.sort()).toEqual(["ops/terraform.tfstate init", "ops/terraform.tfstate state", "qa/terraform.tfstate init", "qa/terraform.tfstate state"]);
+    expect(existsSync(join(root, "cdktf.out.state"))).toBe(false);
+  });
+
+  test("a state that cannot be read, Terraform missing included, is a problem naming the stack and its bucket key, never a crash", async () => {
+    const root = mkdtempSync(join(tmpdir(), "retire-s3-"));
+    const missing = Object.assign(new Error("spawn terraform ENOENT"), { code: "ENOENT" });
+    const denied = Object.assign(new Error("exit 1"), { stderr: "Error: Failed to get existing workspaces: AccessDenied: Access Denied\n" });
+    const got = await remoteStates(S3, ["ops", "qa"], join(root, "cdktf.out"), undefined, (dir) => async () => {
+      throw dir.endsWith("qa") ? missing : denied;
+    });
+    expect(got.states).toEqual([]);
+    expect(got.problems).toEqual([
+      "ops: cannot read its state at s3://acme-terraform-state/ops/terraform.tfstate: Error: Failed to get existing workspaces: AccessDenied: Access Denied",
+      "qa: cannot read its state at s3://acme-terraform-state/qa/terraform.tfstate: terraform is not on PATH (install Terraform 1.10 or later)",
+    ]);
   });
 });
