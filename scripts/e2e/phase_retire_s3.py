@@ -35,6 +35,9 @@ def run(e2e, endpoint: str, env: dict[str, str]) -> dict[str, str]:
     work = e2e.WORK / "retire-s3"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
+    # The stacks' folders of earlier phases were initialized with the local backend: Terraform
+    # refuses a backend change without -reconfigure, so this phase's stacks start from fresh folders.
+    shutil.rmtree(e2e.OUT / "stacks", ignore_errors=True)
     # The state bucket, in the account the plain credentials are in (moto's default), as an operator makes it.
     state_s3 = e2e.boto3.client("s3", endpoint_url=endpoint, region_name=e2e.REGION, verify=False, aws_access_key_id="test", aws_secret_access_key="test")
     state_s3.create_bucket(Bucket=STATE_BUCKET)
@@ -112,5 +115,7 @@ def run(e2e, endpoint: str, env: dict[str, str]) -> dict[str, str]:
                 pass
         e2e.empty_bucket(state_s3, STATE_BUCKET)
         state_s3.delete_bucket(Bucket=STATE_BUCKET)
+        # And the next phase's, initialized with the local backend again.
+        shutil.rmtree(e2e.OUT / "stacks", ignore_errors=True)
     e2e.check_empty(endpoint, {DEV: DEPLOY, OPS: DEPLOY, QA: DEPLOY})
     return {"retire_s3": "with state in S3, plan named qa from the map's history and its bucket key; retire qa --yes destroyed it from its last revision; ops, in no revision, was destroyed from its state alone (--from-state --role-arn --region), its us-west-2 bucket through its own provider"}
