@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# npm run retire -- <account> [--out DIR] [--yes]: see tools/retire.ts
+# npm run retire -- <account> [--out DIR] [--from-state --role-arn ARN --region R] [--yes]: see tools/retire.ts
 # (--help for the usage).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"

@@ -13,9 +13,10 @@ import { IamRolePoliciesExclusive } from "@cdktf/provider-aws/lib/iam-role-polic
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { IamRolePolicyAttachmentsExclusive } from "@cdktf/provider-aws/lib/iam-role-policy-attachments-exclusive";
-import { CloudBackend, LocalBackend, NamedCloudWorkspace, S3Backend, TerraformElement, TerraformOutput, TerraformResource, TerraformStack } from "cdktf";
+import { TerraformElement, TerraformOutput, TerraformResource, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import type { Account, StateBackend } from "../config/model";
+import { addBackend } from "./backend";
 import { byCodePoint } from "../config/order";
 import { toJson as policyJson, type PolicyDocument } from "../policies/document";
 import { tfLiteral, tfLiterals } from "./literal";
@@ -30,7 +31,7 @@ import { type BaselineBuilt, buildBaseline } from "./baseline-stack";
 export const INLINE_POLICY_NAME = "cross-account-access";
 
 /** Session name the deployer's provider uses, visible in CloudTrail. */
-const DEPLOY_SESSION_NAME = "cross-account-bootstrap";
+export const DEPLOY_SESSION_NAME = "cross-account-bootstrap";
 
 export interface AccountStackProps {
   readonly plan: AccountPlan;
@@ -60,7 +61,7 @@ const toJson = (doc: PolicyDocument): string => tfLiteral(policyJson(doc));
  * path-style S3, no instance metadata, and for an https endpoint no certificate
  * check (emulators serve self-signed certificates; buckets refuse plain HTTP).
  */
-function localProviderSettings(endpoint: string) {
+export function localProviderSettings(endpoint: string) {
   return {
     endpoints: [{ iam: endpoint, ...Object.fromEntries(KINDS.map((k) => [k.access.service, endpoint])), sts: endpoint, ssoadmin: endpoint, identitystore: endpoint, cloudtrail: endpoint, events: endpoint }],
     s3UsePathStyle: true,
@@ -81,7 +82,7 @@ export class AccountStack extends TerraformStack {
     super(scope, account.name);
     this.account = account;
     this.imports = props.imports ?? new Map();
-    this.backend(state);
+    addBackend(this, state, props.localEndpoint);
     this.provider(account.region, tags, props.localEndpoint);
     const resources = resourcePlans(plan);
     for (const r of resources) this.provider(r.resource.region, tags, props.localEndpoint);
@@ -157,34 +158,6 @@ export class AccountStack extends TerraformStack {
   /** The account's home-region provider. */
   private get home(): AwsProvider {
     return this.providers.get(this.account.region)!;
-  }
-
-  private backend(state: StateBackend): void {
-    const name = this.node.id;
-    if (state.backend === "local") {
-      // Relative to the stack's working directory (cdktf.out/stacks/<stack>): the
-      // project root, where cdktf keeps local state, without a machine path in the output.
-      new LocalBackend(this, { path: `../../../terraform.${name}.tfstate` });
-      return;
-    }
-    if (state.backend === "cloud") {
-      // One workspace per stack, so that HCP Terraform runs every stack's plans and applies on its own.
-      new CloudBackend(this, {
-        organization: state.organization,
-        workspaces: new NamedCloudWorkspace(`${state.workspacePrefix}${name}`),
-        ...(state.hostname !== undefined ? { hostname: state.hostname } : {}),
-      });
-      return;
-    }
-    const backend = new S3Backend(this, {
-      bucket: state.bucket,
-      key: `${name}/terraform.tfstate`,
-      region: state.region,
-      encrypt: true,
-      ...(state.roleArn ? { assumeRole: { roleArn: state.roleArn } } : {}),
-    });
-    // S3 native state locking (Terraform 1.10+); cdktf 0.21 has no property for it.
-    backend.addOverride("use_lockfile", true);
   }
 
   /** The provider for a region, created on first use; the home region's is aliased after the account. */

@@ -34,7 +34,8 @@ import { diffAccess, renderDiff, renderDiffJson, type AccessDiff } from "../acce
 import { passes, reaches, renderAwsConfig, renderJson, renderMarkdown, verdictWord } from "../access/report";
 import { ConfigError } from "../config/errors";
 import { DEFAULT_MAP, loadAccountMapText, type MapText, readAccountMap } from "../config/load";
-import { localStates, orphanedStacks, renderOrphans } from "./retire-plan";
+import { findOrphans } from "./deployed-states";
+import { renderOrphanSearch } from "./retire-plan";
 import { readLastUsed, renderUnused, unusedGrants } from "../access/unused";
 
 /** The command line is wrong: exit 2, with a pointer to --help. */
@@ -194,7 +195,8 @@ async function main(): Promise<number> {
     diff = diffAccess(before.analysis?.access ?? [], analysis.access);
     const diffNames = { map: before.gitPath, from: o.diff, to: "the working tree", fromExists: before.analysis !== undefined, gate: passes(analysis) ? "clean" : verdictWord(analysis) };
     // Deployed stacks whose account left the map: their access is live, and this diff cannot see it.
-    const orphans = renderOrphans(orphanedStacks(model.accounts.map((a) => a.name), localStates(o.out)));
+    // With S3 state, read from the bucket for the accounts of the map's history (tools/deployed-states.ts); states it cannot read are listed.
+    const orphans = renderOrphanSearch(await findOrphans({ model, mapFile: o.map, outdir: o.out, localEndpoint: o.endpoint }));
     const text = `${renderDiff(diff, diffNames)}${orphans ? `\n\n${orphans}` : ""}`;
     files.push(["diff.md", text], ["diff.json", renderDiffJson(diff, diffNames)]);
     process.stdout.write(`${text}\n`);

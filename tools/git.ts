@@ -3,7 +3,7 @@
  * checked out, the working tree is untouched).
  */
 import { execFileSync } from "node:child_process";
-import { relative, resolve } from "node:path";
+import { basename, dirname, relative, resolve } from "node:path";
 import { CommandError, UsageError } from "./cli";
 
 const git = (args: string[]): string => execFileSync("git", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 256 * 1024 * 1024 });
@@ -29,4 +29,36 @@ export function mapAtRevision(ref: string, mapFile: string): { gitPath: string; 
     if (/exists on disk, but not in|does not exist in/.test(stderr)) return { gitPath };
     throw new CommandError(`git cannot show ${gitPath} at ${ref}: ${stderr.trim() || (e as Error).message}`);
   }
+}
+
+/** One committed revision of the map: its commit and the map's text there. */
+export interface MapRevision {
+  readonly revision: string;
+  readonly text: string;
+}
+
+/**
+ * Every committed revision of the map file, newest first (`git log -- <file>`, run
+ * in the file's folder). None outside a git checkout or when the file was never
+ * committed. A revision where the file was deleted has no text and is left out.
+ */
+export function mapHistory(mapFile: string): MapRevision[] {
+  const cwd = dirname(resolve(mapFile));
+  const file = basename(mapFile);
+  const inDir = (args: string[]) => execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 256 * 1024 * 1024 });
+  let revisions: string[];
+  try {
+    revisions = inDir(["log", "--format=%H", "--", file]).split("\n").filter(Boolean);
+  } catch {
+    return [];
+  }
+  const out: MapRevision[] = [];
+  for (const revision of revisions) {
+    try {
+      out.push({ revision, text: inDir(["show", `${revision}:./${file}`]) });
+    } catch {
+      // Deleted in this revision: nothing to read.
+    }
+  }
+  return out;
 }

@@ -13,7 +13,10 @@ import { byCodePoint } from "../config/order";
 import { type Command, CommandError, deployRolesOfStacks, parseCommandLine, positiveInteger, requireAwsCredentials, runCommand } from "./cli";
 import { renderSummary, type StackSummary, summarizePlan } from "./plan-summary";
 import { chooseStacks, initThenEach, Progress, type Terraform, terraformError } from "./terraform-stacks";
-import { localStates, orphanedStacks, renderOrphans } from "./retire-plan";
+import { ConfigError } from "../config/errors";
+import { DEFAULT_MAP, loadAccountMap } from "../config/load";
+import { findOrphans, synthesizedBackend } from "./deployed-states";
+import { localStates, orphanedStacks, renderOrphans, renderOrphanSearch } from "./retire-plan";
 
 const COMMAND: Command = {
   name: "plan",
@@ -24,9 +27,13 @@ Plans the synthesized stacks with Terraform (init one at a time, then plans in
 parallel) and prints one table of adds, changes, destroys and replacements per
 stack, the destroys and replacements by address, and the first Terraform error
 of each stack that failed to plan. Exit status 1 when any plan fails. Then names
-every stack that is deployed (its local state file, beside DIR, holds resources)
-but no longer synthesized, and the grants of other deployed stacks that name its
-account (npm run retire destroys such a stack).
+every stack that is deployed (its state holds resources) but no longer
+synthesized, and the grants of other deployed stacks that name its account (npm
+run retire destroys such a stack). With local state, the state files beside DIR;
+with state.backend s3, the stacks of every git revision of the map (ACCOUNT_MAP,
+default ${DEFAULT_MAP}) that the map no longer has, each read from the bucket
+(one terraform init each; exit status 1 when one cannot be read); with
+state.backend cloud they are not looked for, and the output says so.
 
   stack...        plan only these stacks (default: every stack in DIR/stacks)
   --out DIR       the synthesized output folder (default: cdktf.out)
@@ -72,8 +79,25 @@ async function main(): Promise<number> {
   progress.close((performance.now() - started) / 1000);
   process.stdout.write(`${renderSummary(results)}\n`);
   // Stacks deployed from an earlier map: their state is there, their account no longer is.
-  const orphans = renderOrphans(orphanedStacks(available, localStates(outdir)));
-  if (orphans) process.stdout.write(`\n${orphans}\n`);
+  let orphansFailed = false;
+  if ((synthesizedBackend(stacksDir, available[0]) ?? "local") === "local") {
+    const orphans = renderOrphans(orphanedStacks(available, localStates(outdir)));
+    if (orphans) process.stdout.write(`\n${orphans}\n`);
+  } else {
+    // A remote backend: its bucket and the candidates come from the map and its history.
+    const mapFile = process.env.ACCOUNT_MAP || DEFAULT_MAP;
+    try {
+      const { model } = await loadAccountMap(mapFile);
+      const search = await findOrphans({ model, mapFile, outdir, mapStacks: available, localEndpoint: process.env.LOCAL_AWS_ENDPOINT || undefined });
+      const text = renderOrphanSearch(search);
+      if (text) process.stdout.write(`\n${text}\n`);
+      orphansFailed = search.problems.length > 0;
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      process.stderr.write(`plan: deployed stacks no longer in the map were not looked for: the map does not load:\n${e.message}\n`);
+      orphansFailed = true;
+    }
+  }
   if (values.json) {
     try {
       writeFileSync(values.json, `${JSON.stringify([...results].sort((a, b) => byCodePoint(a.stack, b.stack)), null, 2)}\n`);
@@ -81,7 +105,7 @@ async function main(): Promise<number> {
       throw new CommandError(`cannot write --json ${values.json}: ${(e as Error).message}`);
     }
   }
-  return results.some((r) => r.error) ? 1 : 0;
+  return results.some((r) => r.error) || orphansFailed ? 1 : 0;
 }
 
 runCommand(COMMAND, main);
