@@ -19,7 +19,7 @@
  * problem is a located issue like the map's. A missing file is no records.
  */
 import type { ConfigIssue } from "./errors";
-import type { Account, Model } from "./model";
+import type { Account, Model, SharedResource } from "./model";
 import { byCodePoint } from "./order";
 import { Source, type PathSegment } from "./source";
 import { escapeRegExp, type KindAdopt } from "../resources/kind";
@@ -40,7 +40,21 @@ export interface AdoptSection {
   /** Declared names and each one's region. */
   readonly declared: (account: Account) => readonly { readonly name: string; readonly region: string }[];
   readonly adopt: KindAdopt;
+  /** The label parts of its Terraform address (`<type>.<label>`), when not the name alone (a key's owner: `secrets/x` → `secret`, `x`). */
+  readonly label?: (name: string) => readonly string[];
+  /** Found by the tag the program writes (resources/kms.ts), not by an import id: adopt looks it up with the tagging API first. */
+  readonly byTag?: boolean;
 }
+
+/**
+ * The section of the keys found by their tag, without their alias: a deploy killed
+ * between creating a key and its alias leaves one. Its names are the keys' owners,
+ * `<section>/<name>` (`keys/artifact-signing`, `secrets/ledger-db`); the record is the
+ * key's id, and the stack imports the key alone (the deploy creates its alias).
+ */
+export const KMS_KEYS = "kmsKeys";
+
+const KEY_ID = /^(?:mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 
 const exactly = (name: string) => new RegExp(`^${escapeRegExp(name)}$`);
 
@@ -75,6 +89,29 @@ export const ADOPT_SECTIONS: readonly AdoptSection[] = Object.freeze([
     declared: (a: Account) => section<{ name: string; region: string }>(a, kind).map((r) => ({ name: r.name, region: r.region })),
     adopt: kind.adopt,
   })),
+  {
+    section: KMS_KEYS,
+    noun: "KMS key",
+    // Every key the program creates for a kind: a key under `keys`, and the key of its own of each resource that has one.
+    declared: (a: Account) =>
+      KINDS.flatMap((kind) =>
+        section<SharedResource>(a, kind)
+          .filter((r) => kind.section === "keys" || r.ownKey)
+          .map((r) => ({ name: `${kind.section}/${r.name}`, region: r.region })),
+      ),
+    label: (name: string) => {
+      const [owner, ...rest] = name.split("/");
+      const kind = KINDS.find((k) => k.section === owner);
+      return kind === undefined || kind.section === "keys" ? [rest.join("/")] : [kind.id, rest.join("/")];
+    },
+    byTag: true,
+    adopt: {
+      resourceType: "aws_kms_key",
+      lookupId: () => "",
+      recordPattern: () => KEY_ID,
+      recordHint: "a key's record under kmsKeys is the id of the key that carries its owner's tag (1234abcd-12ab-34cd-56ef-1234567890ab, or mrk-... for a multi-Region key)",
+    },
+  },
 ]);
 
 /** The records file of a map: `x.yaml` → `x.imports.yaml`. */
@@ -137,7 +174,10 @@ export function resolveImports(text: string, file: string, model: Model): { reco
         const path = ["accounts", accountName, sectionName, name];
         const found = declared.find((d) => d.name === name);
         if (!found) {
-          report(path, `${adoptable.noun} ${JSON.stringify(name)} is not declared in accounts.${accountName}.${sectionName}`, `declared: ${list(declared.map((d) => d.name).sort(byCodePoint))}`);
+          const what = adoptable.byTag
+            ? `${JSON.stringify(name)} is not a key that accounts.${accountName} declares (a key under keys, or the own key of a bucket with encryption: kms, a secret, or a topic published to from another account)`
+            : `${adoptable.noun} ${JSON.stringify(name)} is not declared in accounts.${accountName}.${sectionName}`;
+          report(path, what, `declared: ${list(declared.map((d) => d.name).sort(byCodePoint))}`);
           continue;
         }
         const id = entries[name];

@@ -37,12 +37,13 @@ test("GIVEN records beside the map WHEN it is loaded THEN the model holds them, 
     "prod topics/deploy-notices arn:aws:sns:us-west-2:111111111111:deploy-notices",
     "prod secrets/ledger-db arn:aws:secretsmanager:us-west-2:111111111111:secret:ledger-db-AbC123",
     "prod keys/artifact-signing 1234abcd-12ab-34cd-56ef-1234567890ab",
+    "prod kmsKeys/secrets/ledger-db 5678abcd-12ab-34cd-56ef-1234567890ab",
   ]);
   expect(Object.isFrozen(model.imports)).toBe(true);
   expect(Object.isFrozen(model.imports![0])).toBe(true);
 });
 
-test("GIVEN records THEN the stack imports exactly the named resources, a key with its alias, each through the account's provider", async () => {
+test("GIVEN records THEN the stack imports exactly the named resources, a key with its alias, a key found by its tag without it, each through the account's provider", async () => {
   const { model } = await loadAccountMap(ADOPT_MAP);
   const blocks = importBlocks(model, "prod");
   expect(blocks.map((b) => `${b.to} <- ${b.id}`).sort()).toEqual(
@@ -56,11 +57,24 @@ test("GIVEN records THEN the stack imports exactly the named resources, a key wi
       "aws_secretsmanager_secret.ledger-db <- arn:aws:secretsmanager:us-west-2:111111111111:secret:ledger-db-AbC123",
       "aws_kms_key.artifact-signing <- 1234abcd-12ab-34cd-56ef-1234567890ab",
       "aws_kms_alias.artifact-signing <- alias/artifact-signing",
+      // Recorded under kmsKeys: the secret's own key, found by its tag; its alias is created, not imported.
+      "aws_kms_key.secret__ledger-db <- 5678abcd-12ab-34cd-56ef-1234567890ab",
     ].sort(),
   );
   expect(new Set(blocks.map((b) => b.provider))).toEqual(new Set(["aws.prod"]));
   // The other account has no records: no import blocks at all.
   expect(importBlocks(model, "staging")).toEqual([]);
+});
+
+test("every key the stack creates carries the tag naming its stack and owner, by which adopt finds one without its alias", async () => {
+  const { model } = await loadAccountMap(ADOPT_MAP);
+  const p = planWithinLimits(model).find((x) => x.account.name === "prod")!;
+  const stack = new AccountStack(Testing.app(), { plan: p, state: model.state, tags: model.tags });
+  const keys = (JSON.parse(Testing.synth(stack, true)).resource.aws_kms_key ?? {}) as Record<string, { tags?: Record<string, string> }>;
+  expect(Object.fromEntries(Object.entries(keys).map(([label, k]) => [label, k.tags]))).toEqual({
+    "artifact-signing": { "cross-account-bootstrap:key": "prod/keys/artifact-signing" },
+    "secret__ledger-db": { "cross-account-bootstrap:key": "prod/secrets/ledger-db" },
+  });
 });
 
 test("GIVEN no records file THEN no stack has an import block", async () => {
