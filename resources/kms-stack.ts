@@ -26,6 +26,7 @@ export function buildKmsKey(
 ): KmsKey {
   // A key found by its tag, without its alias (a killed deploy's): the key is imported, the alias created.
   const keyOnly = ctx.importKeyOnly?.get(props.owner);
+  const importKeyId = props.importKeyId ?? ctx.importOwnKey?.get(props.owner);
   const { scope, provider, named, json } = ctx;
   const key = named(
     new KmsKey(scope, `kms-key_${tfName(...names)}`, {
@@ -40,8 +41,8 @@ export function buildKmsKey(
   );
   const alias = props.alias ? named(new KmsAlias(scope, `kms-alias_${tfName(...names)}`, { provider, name: props.alias, targetKeyId: key.keyId }), ...names) : undefined;
   // An adopted key: the key by its id, and its alias by its name (a key's import id is its id, an alias's its name).
-  if (props.importKeyId) {
-    key.importFrom(props.importKeyId, provider);
+  if (importKeyId) {
+    key.importFrom(importKeyId, provider);
     if (alias && props.alias) alias.importFrom(props.alias, provider);
   } else if (keyOnly) key.importFrom(keyOnly, provider);
   return key;

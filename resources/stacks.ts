@@ -30,6 +30,8 @@ export interface BuildContext {
   readonly stack: string;
   /** Keys recorded under `kmsKeys` (found by their tag, without their alias): owner `<section>/<name>` → key id. */
   readonly importKeyOnly?: ReadonlyMap<string, string>;
+  /** Own keys recorded under `ownKeys` (found through their alias): owner `<section>/<name>` → key id; the key and its alias are imported. */
+  readonly importOwnKey?: ReadonlyMap<string, string>;
 }
 
 /** Builds one plan entry's resources, with the context's provider and the entry's finished policy. */

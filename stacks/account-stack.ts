@@ -21,7 +21,7 @@ import { toJson as policyJson, type PolicyDocument } from "../policies/document"
 import { tfLiteral, tfLiterals } from "./literal";
 import { type AccountPlan, resourcePlans, type RolePlan } from "../policies/plan";
 import { KINDS } from "../resources";
-import { KMS_KEYS } from "../config/imports";
+import { KMS_KEYS, OWN_KEYS } from "../config/imports";
 import { BUILDERS, type BuildContext } from "../resources/stacks";
 import { switchRoleUrl, tfName } from "./names";
 import { buildCallers } from "./callers-stack";
@@ -111,7 +111,9 @@ export class AccountStack extends TerraformStack {
           : [],
       );
     }
-    const keyOnly = new Map([...this.imports].filter(([k]) => k.startsWith(`${KMS_KEYS}/`)).map(([k, id]) => [k.slice(KMS_KEYS.length + 1), id]));
+    const recordsUnder = (sectionName: string) => new Map([...this.imports].filter(([k]) => k.startsWith(`${sectionName}/`)).map(([k, id]) => [k.slice(sectionName.length + 1), id]));
+    const keyOnly = recordsUnder(KMS_KEYS);
+    const ownKeys = recordsUnder(OWN_KEYS);
     for (const entry of resources) {
       const ctx: BuildContext = {
         scope: this,
@@ -121,6 +123,7 @@ export class AccountStack extends TerraformStack {
         importId: this.imports.get(`${entry.kind.section}/${entry.resource.name}`),
         stack: this.account.name,
         importKeyOnly: keyOnly,
+        importOwnKey: ownKeys,
       };
       BUILDERS[entry.kind.id as keyof typeof BUILDERS](ctx, entry);
     }

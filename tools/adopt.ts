@@ -281,7 +281,7 @@ async function adoptStack(account: Account, dir: string, locate: (c: Candidate) 
         if (!s.adopt.through || keys.has(c.address) || c.recorded) continue;
         const before = plan.resource_changes?.find((r) => r.address === c.address)?.change.before;
         const id = before ? s.adopt.recordId?.(before) : undefined;
-        const address = `${s.adopt.through.resourceType}.${tfName(c.name)}`;
+        const address = `${s.adopt.through.resourceType}.${c.address.slice(c.address.indexOf(".") + 1)}`;
         if (id && !inState.has(address)) {
           keys.set(c.address, { address, id, provider: c.provider });
           more = true;
@@ -381,9 +381,9 @@ async function main(): Promise<number> {
   }
   const recordsOf = (a: Account) => new Set((model.imports ?? []).filter((r) => r.account === a.name).map((r) => `${r.section}/${r.name}`));
   const locate = (a: Account) => (c: Candidate) => {
-    // A key looked up by its tag is declared where its owner is (`kmsKeys` `secrets/x`: accounts.<a>.secrets.x).
+    // A key of an owner is declared where its owner is (`kmsKeys`, `ownKeys` `secrets/x`: accounts.<a>.secrets.x).
     const [owner, ...name] = c.name.split("/");
-    const path = ADOPT_SECTIONS.find((s) => s.section === c.section)?.byTag ? ["accounts", a.name, owner, name.join("/")] : ["accounts", a.name, c.section, c.name];
+    const path = ADOPT_SECTIONS.find((s) => s.section === c.section)?.label ? ["accounts", a.name, owner, name.join("/")] : ["accounts", a.name, c.section, c.name];
     const at = source.locate(path, { key: true });
     return `${mapFile}:${at.line}:${at.column} ${at.path}:`;
   };
