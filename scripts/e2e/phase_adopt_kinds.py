@@ -14,7 +14,9 @@ stack and owner, `prod/keys/adopt-unaliased`) but without its alias, and the sam
 for the secret's own key (`prod/secrets/adopt-db`); and a key with the first tag
 pending deletion, as an earlier destroy leaves it. adopt must record each live key
 under `kmsKeys` (not the one pending deletion), the deploy import it and create its
-alias: no second key."""
+alias: no second key. And the topic's own key with its alias, as a deploy killed
+after both leaves them: adopt records it under `ownKeys` through its alias, and the
+deploy imports both."""
 from __future__ import annotations
 
 import json
@@ -55,6 +57,10 @@ def _tagged_keys(e2e, endpoint: str) -> dict[str, str]:
         k = keys[label]
         e2e.check(k["tags"] == {KEY_TAG: f"prod/{owner}"}, f"adopt-kinds: the synthesized key {label} carries the tag {KEY_TAG} = prod/{owner}")
         made[owner] = kms.create_key(KeyUsage="ENCRYPT_DECRYPT", KeySpec="SYMMETRIC_DEFAULT", Description=k["description"], Policy=json.dumps(_policy(k["policy"])), Tags=[{"TagKey": KEY_TAG, "TagValue": f"prod/{owner}"}])["KeyMetadata"]["KeyId"]
+    k = keys[f"topic__{TOPIC}"]
+    made["topic-key"] = kms.create_key(KeyUsage="ENCRYPT_DECRYPT", KeySpec="SYMMETRIC_DEFAULT", Description=k["description"], Policy=json.dumps(_policy(k["policy"])),
+                                       Tags=[{"TagKey": KEY_TAG, "TagValue": f"prod/topics/{TOPIC}"}])["KeyMetadata"]["KeyId"]
+    kms.create_alias(AliasName=e2e.stack_json("prod")["resource"]["aws_kms_alias"][f"topic__{TOPIC}"]["name"], TargetKeyId=made["topic-key"])
     gone = kms.create_key(KeyUsage="ENCRYPT_DECRYPT", KeySpec="SYMMETRIC_DEFAULT", Description=keys[UNALIASED]["description"], Tags=[{"TagKey": KEY_TAG, "TagValue": f"prod/keys/{UNALIASED}"}])["KeyMetadata"]["KeyId"]
     kms.schedule_key_deletion(KeyId=gone, PendingWindowInDays=7)
     made["pending"] = gone
@@ -161,6 +167,7 @@ def run(e2e, endpoint: str, env: dict[str, str]) -> dict[str, str]:
         # A queue is imported by its URL, as adopt writes it from the account and region (the emulator serves it under its own address too).
         queue_url = f"https://sqs.{e2e.REGION}.amazonaws.com/{PROD}/{QUEUE}"
         want = {"queues": {QUEUE: queue_url}, "topics": {TOPIC: made["topic"]}, "secrets": {SECRET: made["secret"]}, "keys": {KEY: made["key"]},
+                "ownKeys": {f"topics/{TOPIC}": unaliased["topic-key"]},
                 "kmsKeys": {f"keys/{UNALIASED}": unaliased[f"keys/{UNALIASED}"], f"secrets/{SECRET}": unaliased[f"secrets/{SECRET}"]}}
         e2e.check(got == want, f"adopt-kinds: the records beside the map hold the queue's URL, the topic's and the secret's ARN, the key's id, "
                                f"and under kmsKeys the two live keys found by their tag, not the one pending deletion:\n{text}")
@@ -169,7 +176,8 @@ def run(e2e, endpoint: str, env: dict[str, str]) -> dict[str, str]:
         imports = sorted((i["to"], i["id"]) for i in e2e.stack_json("prod").get("import", []))
         e2e.check(imports == sorted([(f"aws_sqs_queue.{QUEUE}", queue_url), (f"aws_sns_topic.{TOPIC}", made["topic"]), (f"aws_secretsmanager_secret.{SECRET}", made["secret"]),
                                      (f"aws_kms_key.{KEY}", made["key"]), (f"aws_kms_alias.{KEY}", ALIAS),
-                                     (f"aws_kms_key.{UNALIASED}", unaliased[f"keys/{UNALIASED}"]), (f"aws_kms_key.secret__{SECRET}", unaliased[f"secrets/{SECRET}"])]),
+                                     (f"aws_kms_key.{UNALIASED}", unaliased[f"keys/{UNALIASED}"]), (f"aws_kms_key.secret__{SECRET}", unaliased[f"secrets/{SECRET}"]),
+                                     (f"aws_kms_key.topic__{TOPIC}", unaliased["topic-key"]), (f"aws_kms_alias.topic__{TOPIC}", f"alias/sns/{TOPIC}")]),
                   f"adopt-kinds: prod imports exactly the recorded resources ({imports})")
         deployed = True
         e2e.apply_all(["prod"], env)
@@ -181,6 +189,10 @@ def run(e2e, endpoint: str, env: dict[str, str]) -> dict[str, str]:
         live = [k["KeyId"] for k in kms.list_keys()["Keys"] if kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"]["KeyState"] == "Enabled"
                 and {"TagKey": KEY_TAG, "TagValue": f"prod/keys/{UNALIASED}"} in kms.list_resource_tags(KeyId=k["KeyId"]).get("Tags", [])]
         e2e.check(live == [unaliased[f"keys/{UNALIASED}"]], f"adopt-kinds: one live key carries prod/keys/{UNALIASED}, the adopted one ({live})")
+        topic_key = kms.describe_key(KeyId=f"alias/sns/{TOPIC}")["KeyMetadata"]
+        topic = e2e.session(endpoint, PROD, DEPLOY).client("sns", endpoint_url=endpoint, verify=False).get_topic_attributes(TopicArn=made["topic"])["Attributes"]
+        e2e.check(topic_key["KeyId"] == unaliased["topic-key"] and topic.get("KmsMasterKeyId") in (topic_key["Arn"], topic_key["KeyId"]),
+                  f"adopt-kinds: the topic's own key found through its alias was imported with it, and the topic is encrypted with it ({topic.get('KmsMasterKeyId')})")
         e2e.check(kms.describe_key(KeyId=unaliased["pending"])["KeyMetadata"]["KeyState"] == "PendingDeletion", "adopt-kinds: the key pending deletion was left alone")
         out = e2e.WORK / "adopt-kinds-plan.json"
         r = e2e.run(["bash", str(e2e.ROOT / "scripts" / "plan.sh"), "prod", "--out", str(e2e.OUT), "--json", str(out)], cwd=e2e.ROOT, env=env)
@@ -194,7 +206,8 @@ def run(e2e, endpoint: str, env: dict[str, str]) -> dict[str, str]:
         else:
             _remove_by_hand(e2e, endpoint, made)
             kms = e2e.session(endpoint, PROD, DEPLOY).client("kms", endpoint_url=endpoint, verify=False)
-            for owner in (f"keys/{UNALIASED}", f"secrets/{SECRET}"):
+            kms.delete_alias(AliasName=f"alias/sns/{TOPIC}")
+            for owner in (f"keys/{UNALIASED}", f"secrets/{SECRET}", "topic-key"):
                 kms.schedule_key_deletion(KeyId=unaliased[owner], PendingWindowInDays=7)
     admin = e2e.session(endpoint, PROD, DEPLOY)
     e2e.check(not admin.client("sqs", endpoint_url=endpoint, verify=False).list_queues(QueueNamePrefix="adopt-").get("QueueUrls"), "adopt-kinds: no queue left")
