@@ -19,10 +19,10 @@
  * problem is a located issue like the map's. A missing file is no records.
  */
 import type { ConfigIssue } from "./errors";
-import type { Account, Model } from "./model";
+import type { Account, Model, SharedResource } from "./model";
 import { byCodePoint } from "./order";
 import { Source, type PathSegment } from "./source";
-import { escapeRegExp, type KindAdopt } from "../resources/kind";
+import { escapeRegExp, type KindAdopt, type ResourceKind } from "../resources/kind";
 import { KINDS, section } from "../resources";
 
 /** One record: the resource `section/name` of `account` is imported with `id`. */
@@ -40,7 +40,40 @@ export interface AdoptSection {
   /** Declared names and each one's region. */
   readonly declared: (account: Account) => readonly { readonly name: string; readonly region: string }[];
   readonly adopt: KindAdopt;
+  /** The label parts of its Terraform address (`<type>.<label>`), when not the name alone (a key's owner: `secrets/x` → `secret`, `x`). */
+  readonly label?: (name: string) => readonly string[];
+  /** Found by the tag the program writes (resources/kms.ts), not by an import id: adopt looks it up with the tagging API first. */
+  readonly byTag?: boolean;
 }
+
+/**
+ * The section of the keys found by their tag, without their alias: a deploy killed
+ * between creating a key and its alias leaves one. Its names are the keys' owners,
+ * `<section>/<name>` (`keys/artifact-signing`, `secrets/ledger-db`); the record is the
+ * key's id, and the stack imports the key alone (the deploy creates its alias).
+ */
+export const KMS_KEYS = "kmsKeys";
+
+/**
+ * The section of the own keys of resources found through their alias (`buckets/x`,
+ * `secrets/x`, `topics/x`): the record is the key's id, and the stack imports the
+ * key and its alias, as for a key under `keys`.
+ */
+export const OWN_KEYS = "ownKeys";
+
+/** A key's owner, `<section>/<name>`: its kind and the resource's name. */
+function ownerOf(owner: string): { kind: ResourceKind | undefined; name: string } {
+  const [sectionName, ...rest] = owner.split("/");
+  return { kind: (KINDS as readonly ResourceKind[]).find((k) => k.section === sectionName), name: rest.join("/") };
+}
+
+/** The label parts of an owner's key in its stack: `keys/x` → `x`; `secrets/x` → `secret`, `x` (resources/*-stack.ts). */
+function ownerLabel(owner: string): readonly string[] {
+  const { kind, name } = ownerOf(owner);
+  return kind === undefined || kind.section === "keys" ? [name] : [kind.id, name];
+}
+
+const KEY_ID = /^(?:mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 
 const exactly = (name: string) => new RegExp(`^${escapeRegExp(name)}$`);
 
@@ -75,6 +108,45 @@ export const ADOPT_SECTIONS: readonly AdoptSection[] = Object.freeze([
     declared: (a: Account) => section<{ name: string; region: string }>(a, kind).map((r) => ({ name: r.name, region: r.region })),
     adopt: kind.adopt,
   })),
+  {
+    // The own key of a resource (a bucket with encryption: kms, a secret, a topic published to from another
+    // account), found through its alias as a key under `keys` is: a killed deploy may leave both, unrecorded.
+    section: OWN_KEYS,
+    noun: "own key of",
+    declared: (a: Account) =>
+      (KINDS as readonly ResourceKind[]).flatMap((kind) => (kind.key?.alias === undefined ? [] : section<SharedResource>(a, kind).filter((r) => r.ownKey).map((r) => ({ name: `${kind.section}/${r.name}`, region: r.region })))),
+    label: ownerLabel,
+    adopt: {
+      resourceType: "aws_kms_alias",
+      lookupId: (name: string) => {
+        const { kind, name: resource } = ownerOf(name);
+        return kind?.key?.alias?.(resource) ?? "";
+      },
+      recordPattern: () => KEY_ID,
+      recordHint: "an own key's record is the id of the key its alias names (1234abcd-12ab-34cd-56ef-1234567890ab, or mrk-... for a multi-Region key)",
+      recordId: (imported: Readonly<Record<string, unknown>>) => (typeof imported.target_key_id === "string" && imported.target_key_id !== "" ? imported.target_key_id : undefined),
+      through: { resourceType: "aws_kms_key" },
+    },
+  },
+  {
+    section: KMS_KEYS,
+    noun: "KMS key",
+    // Every key the program creates for a kind: a key under `keys`, and the key of its own of each resource that has one.
+    declared: (a: Account) =>
+      KINDS.flatMap((kind) =>
+        section<SharedResource>(a, kind)
+          .filter((r) => kind.section === "keys" || r.ownKey)
+          .map((r) => ({ name: `${kind.section}/${r.name}`, region: r.region })),
+      ),
+    label: ownerLabel,
+    byTag: true,
+    adopt: {
+      resourceType: "aws_kms_key",
+      lookupId: () => "",
+      recordPattern: () => KEY_ID,
+      recordHint: "a key's record under kmsKeys is the id of the key that carries its owner's tag (1234abcd-12ab-34cd-56ef-1234567890ab, or mrk-... for a multi-Region key)",
+    },
+  },
 ]);
 
 /** The records file of a map: `x.yaml` → `x.imports.yaml`. */
@@ -137,7 +209,10 @@ export function resolveImports(text: string, file: string, model: Model): { reco
         const path = ["accounts", accountName, sectionName, name];
         const found = declared.find((d) => d.name === name);
         if (!found) {
-          report(path, `${adoptable.noun} ${JSON.stringify(name)} is not declared in accounts.${accountName}.${sectionName}`, `declared: ${list(declared.map((d) => d.name).sort(byCodePoint))}`);
+          const what = adoptable.byTag
+            ? `${JSON.stringify(name)} is not a key that accounts.${accountName} declares (a key under keys, or the own key of a bucket with encryption: kms, a secret, or a topic published to from another account)`
+            : `${adoptable.noun} ${JSON.stringify(name)} is not declared in accounts.${accountName}.${sectionName}`;
+          report(path, what, `declared: ${list(declared.map((d) => d.name).sort(byCodePoint))}`);
           continue;
         }
         const id = entries[name];
@@ -147,6 +222,13 @@ export function resolveImports(text: string, file: string, model: Model): { reco
         }
         records.push({ account: accountName, section: sectionName, name, id });
       }
+    }
+  }
+  // A key is imported once: found by its tag (kmsKeys), or through its alias (keys, ownKeys).
+  for (const r of records.filter((x) => x.section === KMS_KEYS)) {
+    const other = records.find((x) => x.account === r.account && ((x.section === OWN_KEYS && x.name === r.name) || (x.section === "keys" && `keys/${x.name}` === r.name)));
+    if (other) {
+      report(["accounts", r.account, KMS_KEYS, r.name], `the key of ${r.name} is recorded twice, here and under ${other.section}`, `keep one: ${other.section} for a key found through its alias, kmsKeys for one found by its tag without its alias`);
     }
   }
   const order = (s: string) => ADOPT_SECTIONS.findIndex((a) => a.section === s);

@@ -35,7 +35,7 @@ export const buildBucket: ResourceBuilder = (ctx, { resource: bucket, policy, ex
   // `encryption: kms`: a key of the bucket's own, and S3 Bucket Keys (fewer KMS requests, same access).
   // https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-key.html
   const keyPolicy = extra.find((d) => d.id === "key")?.document;
-  const key = keyPolicy && buildKmsKey(ctx, ["bucket", bucket.name], { description: bucketKind.key.description(bucket.name), policy: keyPolicy, alias: bucketKeyAlias(bucket.name) });
+  const key = keyPolicy && buildKmsKey(ctx, ["bucket", bucket.name], { description: bucketKind.key.description(bucket.name), policy: keyPolicy, alias: bucketKeyAlias(bucket.name), owner: `buckets/${bucket.name}` });
   const encryption = named(
     new S3BucketServerSideEncryptionConfigurationA(scope, `encryption_${name}`, {
       provider,

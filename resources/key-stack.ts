@@ -8,5 +8,5 @@ import { buildKmsKey } from "./kms-stack";
 import type { ResourceBuilder } from "./stacks";
 
 export const buildKey: ResourceBuilder = (ctx, { resource: key, policy }) => {
-  buildKmsKey(ctx, [key.name], { description: keyAlias(key.name), policy, alias: keyAlias(key.name), importKeyId: ctx.importId });
+  buildKmsKey(ctx, [key.name], { description: keyAlias(key.name), policy, alias: keyAlias(key.name), owner: `keys/${key.name}`, importKeyId: ctx.importId });
 };

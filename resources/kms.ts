@@ -7,6 +7,7 @@
  * narrow it with a condition (an alias, or the service's encryption context).
  * https://docs.aws.amazon.com/kms/latest/developerguide/alias-authorization.html
  */
+import { createHash } from "node:crypto";
 import type { ConditionBlock, Statement } from "../policies/document";
 
 /** Every key of an account in a region; a condition narrows it to one. */
@@ -48,3 +49,23 @@ export const hasAlias = (alias: string): ConditionBlock => ({ "ForAnyValue:Strin
 
 /** A probe's concrete key ARN inside `key/*`. */
 export const probeKeyArn = (pattern: string, probe: string): string => pattern.replace(/\*$/, probe);
+
+/**
+ * The tag every key the program creates carries: a key has no name of its own, and
+ * a deploy killed between creating a key and its alias leaves a key nothing else
+ * finds. `npm run adopt` looks keys up by this tag (the Resource Groups Tagging API,
+ * through Terraform) and records such a key under `kmsKeys` (config/imports.ts).
+ */
+export const KEY_TAG = "cross-account-bootstrap:key";
+
+/**
+ * The tag's value: the stack and the key's owner in the map, `<stack>/<section>/<name>`
+ * (`prod/keys/artifact-signing`, `prod/secrets/ledger-db`), which is also the key's
+ * record under `kmsKeys`. A tag value has at most 256 characters: a longer one is cut
+ * and followed by 8 hex digits of its SHA-256, distinct for distinct owners.
+ * https://docs.aws.amazon.com/kms/latest/APIReference/API_Tag.html
+ */
+export function keyTagValue(stack: string, owner: string): string {
+  const value = `${stack}/${owner}`;
+  return value.length <= 256 ? value : `${value.slice(0, 247)}-${createHash("sha256").update(value).digest("hex").slice(0, 8)}`;
+}

@@ -14,7 +14,7 @@ import type { ResourceBuilder } from "./stacks";
 export const buildSecret: ResourceBuilder = (ctx, { resource: secret, policy, extra }) => {
   const { scope, provider, named, json } = ctx;
   const keyPolicy = extra.find((d) => d.id === "key")!.document;
-  const key = buildKmsKey(ctx, ["secret", secret.name], { description: secretKind.key.description(secret.name), policy: keyPolicy, alias: secretKind.key.alias(secret.name) });
+  const key = buildKmsKey(ctx, ["secret", secret.name], { description: secretKind.key.description(secret.name), policy: keyPolicy, alias: secretKind.key.alias(secret.name), owner: `secrets/${secret.name}` });
   const s = named(new SecretsmanagerSecret(scope, `secret_${tfName(secret.name)}`, { provider, name: secret.name, kmsKeyId: key.arn }), secret.name);
   if (ctx.importId) s.importFrom(ctx.importId, provider);
   // AWS refuses a policy that would let anyone outside the account in without a condition.

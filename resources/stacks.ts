@@ -26,6 +26,12 @@ export interface BuildContext {
   readonly json: (doc: PolicyDocument) => string;
   /** The import record of this entry's resource (config/imports.ts): the builder imports its resource with it. */
   readonly importId?: string;
+  /** The stack (account) name, for the tag of the keys it creates. */
+  readonly stack: string;
+  /** Keys recorded under `kmsKeys` (found by their tag, without their alias): owner `<section>/<name>` → key id. */
+  readonly importKeyOnly?: ReadonlyMap<string, string>;
+  /** Own keys recorded under `ownKeys` (found through their alias): owner `<section>/<name>` → key id; the key and its alias are imported. */
+  readonly importOwnKey?: ReadonlyMap<string, string>;
 }
 
 /** Builds one plan entry's resources, with the context's provider and the entry's finished policy. */

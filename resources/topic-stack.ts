@@ -16,7 +16,7 @@ export const buildTopic: ResourceBuilder = (ctx, { resource: topic, policy, extr
   const { scope, provider, named, json } = ctx;
   const name = tfName(topic.name);
   const keyPolicy = extra.find((d) => d.id === "key")?.document;
-  const key = keyPolicy && buildKmsKey(ctx, ["topic", topic.name], { description: topicKind.key.description(topic.name), policy: keyPolicy, alias: topicKind.key.alias(topic.name) });
+  const key = keyPolicy && buildKmsKey(ctx, ["topic", topic.name], { description: topicKind.key.description(topic.name), policy: keyPolicy, alias: topicKind.key.alias(topic.name), owner: `topics/${topic.name}` });
   const t = named(
     new SnsTopic(scope, `topic_${name}`, { provider, name: topic.name, ...(isFifoTopic(topic.name) ? { fifoTopic: true } : {}), kmsMasterKeyId: key ? key.arn : SNS_MANAGED_KEY }),
     topic.name,

@@ -22,6 +22,7 @@ import { toJson as policyJson, type PolicyDocument } from "../policies/document"
 import { tfLiteral, tfLiterals } from "./literal";
 import { type AccountPlan, resourcePlans, type RolePlan } from "../policies/plan";
 import { KINDS } from "../resources";
+import { KMS_KEYS, OWN_KEYS } from "../config/imports";
 import { BUILDERS, type BuildContext } from "../resources/stacks";
 import { switchRoleUrl, tfName } from "./names";
 import { buildCallers } from "./callers-stack";
@@ -63,7 +64,7 @@ const toJson = (doc: PolicyDocument): string => tfLiteral(policyJson(doc));
  */
 export function localProviderSettings(endpoint: string) {
   return {
-    endpoints: [{ iam: endpoint, ...Object.fromEntries(KINDS.map((k) => [k.access.service, endpoint])), sts: endpoint, ssoadmin: endpoint, identitystore: endpoint, cloudtrail: endpoint, events: endpoint }],
+    endpoints: [{ iam: endpoint, ...Object.fromEntries(KINDS.map((k) => [k.access.service, endpoint])), sts: endpoint, ssoadmin: endpoint, identitystore: endpoint, cloudtrail: endpoint, events: endpoint, resourcegroupstaggingapi: endpoint }],
     s3UsePathStyle: true,
     skipMetadataApiCheck: "true",
     ...(endpoint.startsWith("https:") ? { insecure: true } : {}),
@@ -111,6 +112,9 @@ export class AccountStack extends TerraformStack {
           : [],
       );
     }
+    const recordsUnder = (sectionName: string) => new Map([...this.imports].filter(([k]) => k.startsWith(`${sectionName}/`)).map(([k, id]) => [k.slice(sectionName.length + 1), id]));
+    const keyOnly = recordsUnder(KMS_KEYS);
+    const ownKeys = recordsUnder(OWN_KEYS);
     for (const entry of resources) {
       const ctx: BuildContext = {
         scope: this,
@@ -118,6 +122,9 @@ export class AccountStack extends TerraformStack {
         named: (e, ...names) => this.named(e, ...names),
         json: toJson,
         importId: this.imports.get(`${entry.kind.section}/${entry.resource.name}`),
+        stack: this.account.name,
+        importKeyOnly: keyOnly,
+        importOwnKey: ownKeys,
       };
       BUILDERS[entry.kind.id as keyof typeof BUILDERS](ctx, entry);
     }
@@ -126,7 +133,7 @@ export class AccountStack extends TerraformStack {
     if (plan.baseline) {
       const named = <T extends TerraformElement>(e: T, ...names: string[]) => this.named(e, ...names);
       const provider = (region: string) => this.provider(region, tags, props.localEndpoint);
-      baseline = buildBaseline({ scope: this, home: this.home, provider, named, json: toJson, groups, inlinePolicyName: INLINE_POLICY_NAME }, plan.baseline);
+      baseline = buildBaseline({ scope: this, home: this.home, provider, named, json: toJson, groups, inlinePolicyName: INLINE_POLICY_NAME, stack: this.account.name }, plan.baseline);
     }
     for (const { role, name, inline } of baseline?.roles ?? []) this.exclusive("role", role.name, name, inline, [], []);
     // A group's managed policy attachment is the baseline's self-service MFA policy, or none: the list makes any attachment added by hand drift.

@@ -43,6 +43,8 @@ interface Context {
   readonly groups: ReadonlyMap<string, IamGroup>;
   /** Name of the one inline policy the program manages on each role. */
   readonly inlinePolicyName: string;
+  /** The stack (account) name, for the tag of the alert topic's key. */
+  readonly stack: string;
 }
 
 /** What the account's other resources need of the baseline: each group's attachment of the self-service MFA policy. */
@@ -121,7 +123,12 @@ export function buildBaseline(ctx: Context, plan: BaselinePlan): BaselineBuilt {
 
   for (const topic of plan.alertTopics) {
     const provider = ctx.provider(topic.region);
-    const key = buildKmsKey({ scope, provider, named, json }, ["baseline", topic.name], { description: `Encrypts the alert topic ${topic.name}`, policy: topic.key.policy, alias: topic.key.alias });
+    const key = buildKmsKey({ scope, provider, named, json, stack: ctx.stack }, ["baseline", topic.name], {
+      description: `Encrypts the alert topic ${topic.name}`,
+      policy: topic.key.policy,
+      alias: topic.key.alias,
+      owner: `baseline/${topic.name}`,
+    });
     const t = named(new SnsTopic(scope, `alert-topic_${topic.region}`, { provider, name: topic.name, kmsMasterKeyId: key.arn }), "baseline", topic.name);
     named(new SnsTopicPolicy(scope, `alert-topic-policy_${topic.region}`, { provider, arn: t.arn, policy: json(topic.policy) }), "baseline", topic.name);
   }

@@ -61,7 +61,7 @@ test("LOCAL_AWS_ENDPOINT points providers at an emulator; a normal synth has no 
   expect(r.status).toBe(0);
   expect(r.stderr).toContain("http://127.0.0.1:5000");
   const dev = JSON.parse(readFileSync(join(local, "stacks/dev/cdk.tf.json"), "utf8"));
-  expect(dev.provider.aws[0].endpoints).toEqual([{ iam: "http://127.0.0.1:5000", kms: "http://127.0.0.1:5000", s3: "http://127.0.0.1:5000", sns: "http://127.0.0.1:5000", sqs: "http://127.0.0.1:5000", secretsmanager: "http://127.0.0.1:5000", sts: "http://127.0.0.1:5000", ssoadmin: "http://127.0.0.1:5000", identitystore: "http://127.0.0.1:5000", cloudtrail: "http://127.0.0.1:5000", events: "http://127.0.0.1:5000" }]);
+  expect(dev.provider.aws[0].endpoints).toEqual([{ iam: "http://127.0.0.1:5000", kms: "http://127.0.0.1:5000", s3: "http://127.0.0.1:5000", sns: "http://127.0.0.1:5000", sqs: "http://127.0.0.1:5000", secretsmanager: "http://127.0.0.1:5000", sts: "http://127.0.0.1:5000", ssoadmin: "http://127.0.0.1:5000", identitystore: "http://127.0.0.1:5000", cloudtrail: "http://127.0.0.1:5000", events: "http://127.0.0.1:5000", resourcegroupstaggingapi: "http://127.0.0.1:5000" }]);
 
   const normal = join(mkdtempSync(join(tmpdir(), "synth-")), "cdktf.out");
   expect(run({ CDKTF_OUTDIR: normal, LOCAL_AWS_ENDPOINT: "" }).status).toBe(0);

@@ -206,8 +206,10 @@ export function adoptChanges(plan: AdoptPlanJson, adoptions: readonly Adoption[]
       const a = after[key];
       if (JSON.stringify(canonical(b ?? null)) === JSON.stringify(canonical(a ?? null))) continue;
       if (key === "tags" && (b === null || b === undefined || Object.keys(b as Json).length === 0) && a && Object.keys(a as Json).length === 0) continue;
-      if (statements(a) || statements(b)) findings.push(...policyFindings(resource, WORDS[key] ?? key, b, a));
-      else findings.push({ resource, widens: false, text: `${WORDS[key] ?? key}: ${show(b)} → ${show(a)}` });
+      // A key's own `policy` is its key policy (the other kinds' policies are resources of their own).
+      const what = key === "policy" && rc.type === "aws_kms_key" ? "key policy" : WORDS[key] ?? key;
+      if (statements(a) || statements(b)) findings.push(...policyFindings(resource, what, b, a));
+      else findings.push({ resource, widens: false, text: `${what}: ${show(b)} → ${show(a)}` });
     }
     // S3's ACL: grants to anyone but the owner (one FULL_CONTROL grant) end with BucketOwnerEnforced.
     const grants = Array.isArray(before.grant) ? (before.grant as Json[]) : [];

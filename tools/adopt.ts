@@ -13,7 +13,10 @@
  * attachments; `terraform plan` says which do not exist ("Cannot import
  * non-existent remote object"), a second plan without them gives the existing
  * objects (`before`) beside the map's (`after`), and a third finds a key through
- * its alias. Nothing is applied. A resource that exists but cannot be adopted (a
+ * its alias. A key with no alias (a deploy killed between creating it and its
+ * alias) is looked up by the tag the program writes on every key, then by each
+ * tagged key's state, and the live one is recorded under `kmsKeys`
+ * (tools/adopt-keys.ts). Nothing is applied. A resource that exists but cannot be adopted (a
  * role under another path, a bucket another account owns) is a located error,
  * exit 1, and no records are written at all.
  */
@@ -29,6 +32,8 @@ import type { Account } from "../config/model";
 import { byCodePoint } from "../config/order";
 import { tfName } from "../stacks/names";
 import { nextRecords, unreadableState } from "./adopt-records";
+import { chooseTaggedKey, dataValues, type DataPlanJson, KEY_DATA, keyIdOf, TAGGED, taggedKeyArns, taggedKeysQuery } from "./adopt-keys";
+import { KEY_TAG } from "../resources/kms";
 import { type AdoptFinding, type Adoption, adoptChanges, type AdoptPlanJson, HOLDERS, renderAdoptChanges } from "./adopt-changes";
 import { type Command, CommandError, parseCommandLine, positiveInteger, requireAwsCredentials, runCommand, UsageError } from "./cli";
 import { firstTerraformError } from "./plan-summary";
@@ -50,7 +55,8 @@ more than the map comes first. Applies nothing. A resource that exists but canno
 be adopted (a role under another path, a bucket of another account) is an error:
 exit 1, nothing recorded. Run it again after the deploy: it drops the records the
 deploy imported (no-ops then) and removes the file when none is left. After a
-deploy killed half way it finds what was created but not recorded in the state.
+deploy killed half way it finds what was created but not recorded in the state,
+a KMS key created before its alias by the tag every key carries (kmsKeys).
 
   stack...        the stacks (accounts) to adopt into
   --out DIR       where the stacks are synthesized (default: cdktf.out)
@@ -69,7 +75,11 @@ const PROBE = "adopt-probe";
 const EXTRA_FILE = "adopt.tf.json";
 const PLAN_FILE = "adopt.tfplan";
 
-type TfJson = { terraform?: { backend?: { local?: { path?: string } } }; resource?: Record<string, Record<string, { provider?: string } & Record<string, unknown>>>; import?: { to: string; id: string }[] };
+type TfJson = {
+  terraform?: { backend?: { local?: { path?: string } } };
+  resource?: Record<string, Record<string, { provider?: string; tags?: Record<string, string> } & Record<string, unknown>>>;
+  import?: { to: string; id: string }[];
+};
 
 /** A resource adopt looks for: where it is in the stack and the map, and how Terraform finds it. */
 interface Candidate extends Adoption {
@@ -78,6 +88,17 @@ interface Candidate extends Adoption {
   readonly lookupId: string;
   /** Recorded already: the stack imports it itself. */
   readonly recorded: boolean;
+  /** Found by its tag (a key without its alias): the tag's value on the synthesized key. */
+  readonly tagValue?: string;
+}
+
+/** A key looked up by its tag, stage by stage: the tagged keys' ARNs, then their states, then the import of the live one. */
+interface TagLookup {
+  readonly candidate: Candidate;
+  stage: "tag" | "state" | "import";
+  arns: readonly string[];
+  chosen?: string;
+  others: readonly string[];
 }
 
 interface StackResult {
@@ -109,15 +130,22 @@ async function stateAddresses(stack: string, dir: string, config: TfJson): Promi
   }
 }
 
-/** Every declared resource of the account that its synthesized stack holds. */
-function candidatesOf(account: Account, tf: TfJson): Candidate[] {
+/**
+ * Every declared resource of the account that its synthesized stack holds. A key
+ * to look up by its tag is left out when the stack imports it through another
+ * record (a key's record under `keys`, found through its alias).
+ */
+function candidatesOf(account: Account, tf: TfJson, records: ReadonlySet<string>): Candidate[] {
   const imported = new Set((tf.import ?? []).map((i) => i.to));
   const out: Candidate[] = [];
   for (const s of ADOPT_SECTIONS) {
     for (const d of s.declared(account)) {
-      const address = `${s.adopt.resourceType}.${tfName(d.name)}`;
-      const config = tf.resource?.[s.adopt.resourceType]?.[tfName(d.name)];
+      const label = tfName(...(s.label?.(d.name) ?? [d.name]));
+      const address = `${s.adopt.resourceType}.${label}`;
+      const config = tf.resource?.[s.adopt.resourceType]?.[label];
       if (!config?.provider) continue;
+      const recorded = records.has(`${s.section}/${d.name}`);
+      if (s.byTag && !recorded && imported.has(address)) continue;
       const holder = HOLDERS[s.adopt.resourceType];
       out.push({
         address,
@@ -126,7 +154,8 @@ function candidatesOf(account: Account, tf: TfJson): Candidate[] {
         section: s.section,
         provider: config.provider,
         lookupId: s.adopt.lookupId(d.name, account.id, d.region),
-        recorded: imported.has(address),
+        recorded: s.byTag ? recorded : imported.has(address),
+        ...(s.byTag && config.tags?.[KEY_TAG] ? { tagValue: config.tags[KEY_TAG] } : {}),
         ...(holder ? { probes: { inline: `${holder.exclusiveInline}.${PROBE}__${tfName(d.name)}`, attachments: `${holder.exclusiveAttachments}.${PROBE}__${tfName(d.name)}` } } : {}),
       });
     }
@@ -134,10 +163,17 @@ function candidatesOf(account: Account, tf: TfJson): Candidate[] {
   return out;
 }
 
-/** The extra configuration: an import block per candidate to look for, and the probes of roles and groups. */
-function extraConfig(candidates: readonly Candidate[], keys: ReadonlyMap<string, { address: string; id: string; provider: string }>): object {
+/** The extra configuration: an import block per candidate to look for, the probes of roles and groups, and the lookups of keys by their tag. */
+function extraConfig(candidates: readonly Candidate[], keys: ReadonlyMap<string, { address: string; id: string; provider: string }>, tagged: readonly TagLookup[]): object {
   const imports: { to: string; id: string; provider: string }[] = [];
   const resources: Record<string, Record<string, object>> = {};
+  const data: Record<string, Record<string, object>> = {};
+  for (const t of tagged) {
+    const c = t.candidate;
+    if (t.stage === "tag") (data[TAGGED] ??= {})[probeLabel(c)] = taggedKeysQuery(c.provider, c.tagValue!);
+    else if (t.stage === "state") t.arns.forEach((arn, i) => ((data[KEY_DATA] ??= {})[`${probeLabel(c)}__${i}`] = { provider: c.provider, key_id: arn }));
+    else if (t.chosen) imports.push({ to: c.address, id: keyIdOf(t.chosen), provider: c.provider });
+  }
   for (const c of candidates) {
     if (!c.recorded) imports.push({ to: c.address, id: c.lookupId, provider: c.provider });
     const holder = HOLDERS[c.address.split(".")[0]];
@@ -150,8 +186,16 @@ function extraConfig(candidates: readonly Candidate[], keys: ReadonlyMap<string,
     }
   }
   for (const k of keys.values()) imports.push({ to: k.address, id: k.id, provider: k.provider });
-  return { "//": "written by npm run adopt while it looks; removed when it is done", import: imports, ...(Object.keys(resources).length > 0 ? { resource: resources } : {}) };
+  return {
+    "//": "written by npm run adopt while it looks; removed when it is done",
+    import: imports,
+    ...(Object.keys(resources).length > 0 ? { resource: resources } : {}),
+    ...(Object.keys(data).length > 0 ? { data } : {}),
+  };
 }
+
+/** The label of a key's lookups: `adopt-probe__<the key's label>`. */
+const probeLabel = (c: Candidate) => `${PROBE}__${c.address.slice(c.address.indexOf(".") + 1)}`;
 
 interface Diagnostic {
   readonly summary: string;
@@ -177,18 +221,21 @@ function planErrors(stdout: string): Diagnostic[] {
 /** The address a diagnostic is about: its own field, or the `to "<address>"` of an import's message. */
 const addressOf = (d: Diagnostic): string | undefined => d.address ?? /to "([^"]+)"/.exec(d.detail)?.[1] ?? /\b(aws_[a-z0-9_]+\.[A-Za-z0-9_-]+)/.exec(`${d.summary} ${d.detail}`)?.[1];
 
-async function adoptStack(account: Account, dir: string, locate: (c: Candidate) => string): Promise<StackResult> {
+async function adoptStack(account: Account, dir: string, locate: (c: Candidate) => string, records: ReadonlySet<string>): Promise<StackResult> {
   const tf = terraform(dir);
   const stack = account.name;
   const errors: string[] = [];
   const config = JSON.parse(readFileSync(join(dir, "cdk.tf.json"), "utf8")) as TfJson;
   const inState = await stateAddresses(stack, dir, config);
-  let candidates = candidatesOf(account, config).filter((c) => !inState.has(c.address));
+  const all = candidatesOf(account, config, records).filter((c) => !inState.has(c.address));
+  // Keys without a record are looked up by their tag, beside the rest; a recorded one the stack imports itself.
+  let tagged: TagLookup[] = all.filter((c) => c.tagValue !== undefined && !c.recorded).map((candidate) => ({ candidate, stage: "tag", arns: [], others: [] }));
+  let candidates = all.filter((c) => !tagged.some((t) => t.candidate === c));
   const keys = new Map<string, { address: string; id: string; provider: string }>();
   const extra = join(dir, EXTRA_FILE);
   try {
-    for (let round = 1; round <= 4; round++) {
-      writeFileSync(extra, `${JSON.stringify(extraConfig(candidates, keys), null, 2)}\n`);
+    for (let round = 1; round <= 6; round++) {
+      writeFileSync(extra, `${JSON.stringify(extraConfig(candidates, keys, tagged), null, 2)}\n`);
       let stdout = "";
       let failed = false;
       try {
@@ -205,7 +252,7 @@ async function adoptStack(account: Account, dir: string, locate: (c: Candidate) 
         if (others.length > 0) {
           for (const d of others) {
             const address = addressOf(d);
-            const c = candidates.find((x) => x.address === address || x.probes?.inline === address || x.probes?.attachments === address);
+            const c = [...candidates, ...tagged.map((t) => t.candidate)].find((x) => x.address === address || x.probes?.inline === address || x.probes?.attachments === address || (address ?? "").includes(probeLabel(x)));
             const why = /\b403\b|AccessDenied|Forbidden/i.test(`${d.summary} ${d.detail}`) ? "exists but this account cannot read it (another account owns it, or the deploy role may not read it)" : "cannot be looked up";
             errors.push(c ? `${locate(c)} ${c.noun} ${c.name}: ${why}: ${d.summary} (${firstLine(d.detail)}; rename it in the map, or remove the existing one)` : `${stack}: terraform plan failed: ${d.summary}${d.detail ? `: ${firstLine(d.detail)}` : ""}`);
           }
@@ -221,10 +268,12 @@ async function adoptStack(account: Account, dir: string, locate: (c: Candidate) 
         const gone = (c: Candidate) => missing.has(c.address) || (c.probes !== undefined && (missing.has(c.probes.inline) || missing.has(c.probes.attachments)));
         candidates = candidates.flatMap((c) => (!gone(c) ? [c] : c.recorded ? [{ ...c, probes: undefined }] : []));
         for (const [k, v] of keys) if (missing.has(v.address)) keys.delete(k);
+        // A tagged key gone between the lookup and its import: nothing to adopt.
+        tagged = tagged.filter((t) => !(t.stage === "import" && missing.has(t.candidate.address)));
         continue;
       }
       const { stdout: shown } = await tf("show", "-json", PLAN_FILE);
-      const plan = JSON.parse(shown) as AdoptPlanJson & { resource_changes?: { address: string; change: { before?: Record<string, unknown> | null; importing?: { id: string } } }[] };
+      const plan = JSON.parse(shown) as AdoptPlanJson & DataPlanJson & { resource_changes?: { address: string; change: { before?: Record<string, unknown> | null; importing?: { id: string } } }[] };
       // A key is found through its alias: once the alias is imported, import the key it names too.
       let more = false;
       for (const c of candidates) {
@@ -232,17 +281,53 @@ async function adoptStack(account: Account, dir: string, locate: (c: Candidate) 
         if (!s.adopt.through || keys.has(c.address) || c.recorded) continue;
         const before = plan.resource_changes?.find((r) => r.address === c.address)?.change.before;
         const id = before ? s.adopt.recordId?.(before) : undefined;
-        const address = `${s.adopt.through.resourceType}.${tfName(c.name)}`;
+        const address = `${s.adopt.through.resourceType}.${c.address.slice(c.address.indexOf(".") + 1)}`;
         if (id && !inState.has(address)) {
           keys.set(c.address, { address, id, provider: c.provider });
           more = true;
         }
       }
+      // A key found through its alias needs no tag lookup; the others go on to their next stage.
+      const throughAlias = new Set([...keys.values()].map((k) => k.address));
+      tagged = tagged.flatMap((t): TagLookup[] => {
+        if (throughAlias.has(t.candidate.address)) return [];
+        if (t.stage === "tag") {
+          const arns = taggedKeyArns(plan, `data.${TAGGED}.${probeLabel(t.candidate)}`) ?? [];
+          if (arns.length === 0) return [];
+          more = true;
+          return [{ ...t, stage: "state", arns }];
+        }
+        if (t.stage === "state") {
+          const states = new Map(t.arns.map((arn, i) => [arn, dataValues(plan, `data.${KEY_DATA}.${probeLabel(t.candidate)}__${i}`)?.key_state as string | undefined]));
+          const { chosen, others } = chooseTaggedKey(states);
+          if (!chosen) return [];
+          more = true;
+          return [{ ...t, stage: "import", chosen, others }];
+        }
+        return [t];
+      });
       if (more) continue;
-      const { findings, refusals } = adoptChanges(plan, candidates);
+      // The keys imported with their aliases are adopted too (before the alias, whose listing would otherwise say nothing changes).
+      const adoptions: Candidate[] = [];
+      for (const c of candidates) {
+        const k = keys.get(c.address);
+        if (k) adoptions.push({ ...c, address: k.address, recorded: false, probes: undefined });
+        adoptions.push(c);
+      }
+      adoptions.push(...tagged.map((t) => t.candidate));
+      const { findings, refusals } = adoptChanges(plan, adoptions);
+      for (const t of tagged) {
+        if (t.others.length > 0) {
+          findings.push({
+            resource: `${t.candidate.noun} ${t.candidate.name}`,
+            widens: false,
+            text: `${t.others.length} other key${t.others.length === 1 ? "" : "s"} carry its tag (${t.others.map(keyIdOf).join(", ")}): left as they are, extra keys of killed deploys; schedule them for deletion by hand`,
+          });
+        }
+      }
       for (const r of refusals) errors.push(`${locate(r.adoption as Candidate)} ${r.adoption.noun} ${r.adoption.name} ${r.reason} (rename it in the map, or remove or rename the existing one)`);
       const records: ImportRecord[] = [];
-      for (const c of candidates) {
+      for (const c of [...candidates, ...tagged.map((t) => t.candidate)]) {
         const rc = plan.resource_changes?.find((r) => r.address === c.address);
         if (!rc?.change.importing) continue;
         const s = ADOPT_SECTIONS.find((x) => x.section === c.section)!;
@@ -251,7 +336,7 @@ async function adoptStack(account: Account, dir: string, locate: (c: Candidate) 
       }
       return { stack, records, findings, errors };
     }
-    throw new CommandError(`${stack}: the resources to adopt did not settle after four plans`);
+    throw new CommandError(`${stack}: the resources to adopt did not settle after six plans`);
   } finally {
     rmSync(extra, { force: true });
     rmSync(join(dir, PLAN_FILE), { force: true });
@@ -294,8 +379,12 @@ async function main(): Promise<number> {
       throw new CommandError(`${a.name}: terraform init failed:\n${firstTerraformError(`${(e as { stderr?: string }).stderr ?? ""}\n${(e as { stdout?: string }).stdout ?? ""}`)}`);
     }
   }
+  const recordsOf = (a: Account) => new Set((model.imports ?? []).filter((r) => r.account === a.name).map((r) => `${r.section}/${r.name}`));
   const locate = (a: Account) => (c: Candidate) => {
-    const at = source.locate(["accounts", a.name, c.section, c.name], { key: true });
+    // A key of an owner is declared where its owner is (`kmsKeys`, `ownKeys` `secrets/x`: accounts.<a>.secrets.x).
+    const [owner, ...name] = c.name.split("/");
+    const path = ADOPT_SECTIONS.find((s) => s.section === c.section)?.label ? ["accounts", a.name, owner, name.join("/")] : ["accounts", a.name, c.section, c.name];
+    const at = source.locate(path, { key: true });
     return `${mapFile}:${at.line}:${at.column} ${at.path}:`;
   };
   const results: StackResult[] = [];
@@ -305,7 +394,7 @@ async function main(): Promise<number> {
       while (next < accounts.length) {
         const a = accounts[next++];
         process.stderr.write(`adopt: ${a.name}: looking for what exists\n`);
-        results.push(await adoptStack(a, dirOf(a), locate(a)));
+        results.push(await adoptStack(a, dirOf(a), locate(a), recordsOf(a)));
       }
     }),
   );

@@ -125,3 +125,45 @@ test("policyDifference compares statements by meaning: Sid and list order do not
   expect(policyDifference(before, after)).toEqual({ removed: [], added: [] });
   expect(policyDifference(before, JSON.stringify({ Statement: [] })).removed).toHaveLength(1);
 });
+
+test("GIVEN a hand-made key adopted through its alias THEN its key policy's wider statement comes first, and the alias does not say the key is as the map says", () => {
+  const root = { Sid: "Root", Effect: "Allow", Principal: { AWS: "arn:aws:iam::111111111111:root" }, Action: "kms:*", Resource: "*" };
+  const vendor = { Sid: "Vendor", Effect: "Allow", Principal: { AWS: "arn:aws:iam::444455556666:root" }, Action: ["kms:Decrypt", "kms:Encrypt"], Resource: "*" };
+  const doc = (...s: object[]) => JSON.stringify({ Version: "2012-10-17", Statement: s });
+  const plan: AdoptPlanJson = {
+    resource_changes: [
+      {
+        address: "aws_kms_key.artifact-signing",
+        type: "aws_kms_key",
+        change: { actions: ["update"], importing: { id: "1234abcd-12ab-34cd-56ef-1234567890ab" }, before: { policy: doc(root, vendor), description: "made by hand" }, after: { policy: doc(root), description: "alias/artifact-signing" }, after_unknown: {} },
+      },
+      {
+        address: "aws_kms_alias.artifact-signing",
+        type: "aws_kms_alias",
+        change: { actions: ["no-op"], importing: { id: "alias/artifact-signing" }, before: { name: "alias/artifact-signing" }, after: { name: "alias/artifact-signing" }, after_unknown: { target_key_id: true } },
+      },
+    ],
+    configuration: {
+      root_module: {
+        resources: [
+          { address: "aws_kms_key.artifact-signing", type: "aws_kms_key", expressions: { policy: {}, description: {} } },
+          { address: "aws_kms_alias.artifact-signing", type: "aws_kms_alias", expressions: { name: {}, target_key_id: { references: ["aws_kms_key.artifact-signing.key_id", "aws_kms_key.artifact-signing"] } } },
+        ],
+      },
+    },
+  };
+  // tools/adopt.ts lists the key it imports through the alias before the alias.
+  const key: Adoption = { address: "aws_kms_key.artifact-signing", noun: "key", name: "artifact-signing" };
+  const alias: Adoption = { address: "aws_kms_alias.artifact-signing", noun: "key", name: "artifact-signing" };
+  const { findings, refusals } = adoptChanges(plan, [key, alias]);
+  expect(refusals).toEqual([]);
+  expect(renderAdoptChanges([{ stack: "prod", findings }])).toBe(
+    [
+      "Grants more than the map (review these first):",
+      "  prod: key artifact-signing: its key policy allows what the map does not (the first apply removes it): Allow kms:Decrypt, kms:Encrypt to arn:aws:iam::444455556666:root on *, no condition",
+      "What the first apply changes:",
+      '  prod: key artifact-signing: description: "made by hand" → "alias/artifact-signing"',
+      "  prod: key artifact-signing: key policy replaced by the map's (1 statement)",
+    ].join("\n"),
+  );
+});
