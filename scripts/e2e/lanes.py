@@ -128,22 +128,12 @@ class Lane:
                 sys.stdout.write(f"lane {self.number} | {line}")
                 sys.stdout.flush()
 
-    def stop(self) -> None:
-        """SIGTERM to the lane's whole group (e2e.py stops its emulator and Terraform on it);
-        once the lane has ended or its grace is over, SIGKILL to whatever of the group is left."""
+    def signal(self, sig: int) -> None:
+        """`sig` to the lane's whole process group: e2e.py, its emulator, Terraform and the providers."""
         try:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            return
-        try:
-            self.proc.wait(timeout=GRACE_SECONDS)
-        except subprocess.TimeoutExpired:
-            pass
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
+            os.killpg(self.proc.pid, sig)
         except ProcessLookupError:
             pass
-        self.proc.wait()
 
     def timings(self) -> dict:
         path = self.work / "timings.json"
@@ -183,8 +173,18 @@ def main() -> int:
     def stop_all(reason: str) -> None:
         stopping.set()
         log(f"stopping every lane: {reason}")
+        # SIGTERM to every lane at once (e2e.py stops its emulator and Terraform on it);
+        # once each has ended or the grace is over, SIGKILL to whatever of its group is left.
         for lane in lanes:
-            lane.stop()
+            lane.signal(signal.SIGTERM)
+        deadline = time.monotonic() + GRACE_SECONDS
+        for lane in lanes:
+            try:
+                lane.proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                pass
+            lane.signal(signal.SIGKILL)
+            lane.proc.wait()
 
     def on_signal(signum, _frame):
         stop_all(f"signal {signum}")
