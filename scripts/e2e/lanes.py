@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -43,16 +44,12 @@ MAIN_PHASES = ("deploy", "re-plan", "onboard", "users", "destroy")
 GRACE_SECONDS = 20
 
 
-def by_code_point(a: str, b: str) -> int:
-    return -1 if a < b else 1 if a > b else 0
-
-
 def split(units: list[str], seconds: dict[str, float], lanes: int) -> list[list[str]]:
     """The units (`main` and phase names) in `lanes` lanes, longest first each to the
     lane with the fewest seconds so far (the first such lane on a tie); a unit without
     a recorded time counts as the mean of the recorded ones (60 s if none is). Within a
     lane, `main` first, then the phases in name order, as e2e.py runs them. Empty lanes
-    are dropped."""
+    are dropped. Names compare by code point (Python's str order)."""
     known = [seconds[u] for u in units if u in seconds]
     guess = sum(known) / len(known) if known else 60.0
     cost = {u: float(seconds.get(u, guess)) for u in units}
@@ -162,16 +159,13 @@ def main() -> int:
         os.execv(sys.executable, [sys.executable, str(HERE / "e2e.py")])
 
     work = e2e.WORK
-    import shutil
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     started = time.monotonic()
     out_lock = threading.Lock()
     lanes: list[Lane] = []
-    stopping = threading.Event()
 
     def stop_all(reason: str) -> None:
-        stopping.set()
         log(f"stopping every lane: {reason}")
         # SIGTERM to every lane at once (e2e.py stops its emulator and Terraform on it);
         # once each has ended or the grace is over, SIGKILL to whatever of its group is left.
