@@ -49,7 +49,11 @@ tf_env_setup() {
     return 0
   fi
   mkdir -p "$dir"
-  cat > "$config" <<TFRC
+  # Written beside and renamed into place: a Terraform starting meanwhile (another e2e
+  # lane, another tool) reads the old file or the new one, never a half-written one.
+  local tmp
+  tmp=$(mktemp "$config.XXXXXX")
+  cat > "$tmp" <<TFRC
 provider_installation {
   filesystem_mirror {
     path    = "$mirror"
@@ -60,6 +64,7 @@ provider_installation {
   }
 }
 TFRC
+  if cmp -s "$tmp" "$config"; then rm -f "$tmp"; else mv -f "$tmp" "$config"; fi
   export TF_CLI_CONFIG_FILE="$config"
   if [ -n "$(find "$mirror/registry.terraform.io" -name '*.zip' -print -quit 2>/dev/null)" ]; then
     mkdir -p "$dir/plugin-cache"

@@ -18,11 +18,15 @@ Phases (each timed):
   destroys), checks it, and destroys it.
 
 For work on one of them: E2E_ONLY=<name>[,<name>] runs only those independent
-phases (not 1 to 5); E2E_WORK=<dir> puts the run's files there instead of
-.cache/e2e/run, so that two runs do not share a folder.
+phases (the name `main` stands for 1 to 5, which run first when named);
+E2E_WORK=<dir> puts the run's files there instead of .cache/e2e/run, so that two
+runs do not share a folder; E2E_MOTO_PORT=<port> starts the emulator on that port
+instead of a free one.
 
-Run through scripts/e2e/run.sh (npm run e2e), which installs moto and boto3 and sets
-up Terraform. The emulator is stopped however this script ends.
+Run through scripts/e2e/run.sh (npm run e2e), which installs moto and boto3, sets
+up Terraform and starts scripts/e2e/lanes.py: that splits the run into lanes, each
+one process of this script with its own emulator and work folder. The emulator is
+stopped however this script ends.
 """
 from __future__ import annotations
 
@@ -56,6 +60,8 @@ OUT = WORK / "cdktf.out"
 VENV_BIN = Path(sys.executable).parent
 PARALLEL = 2
 REGION = "us-east-1"
+# E2E_ONLY's name for the main sequence (phases 1 to 5).
+MAIN = "main"
 
 QA_BLOCK = """
   qa:
@@ -121,7 +127,8 @@ def free_port() -> int:
 
 class Moto:
     def __init__(self) -> None:
-        self.port = free_port()
+        # A lane gets its port from scripts/e2e/lanes.py, which keeps the lanes' ports distinct.
+        self.port = int(os.environ.get("E2E_MOTO_PORT") or 0) or free_port()
         # TLS: every bucket's policy denies plain-HTTP requests, and moto enforces that.
         self.endpoint = f"https://127.0.0.1:{self.port}"
         env = {**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
@@ -434,20 +441,30 @@ def act_as_users(endpoint: str, users: Users, profiles: configparser.ConfigParse
 # --------------------------------------------------------------------------- main
 
 
+def only() -> set[str]:
+    """The names E2E_ONLY lists; empty for the whole run."""
+    return {n for n in os.environ.get("E2E_ONLY", "").split(",") if n}
+
+
+def runs_main() -> bool:
+    """Whether this run holds the main sequence: the whole run, or E2E_ONLY names it."""
+    return not only() or MAIN in only()
+
+
 def independent_phases() -> list:
     """The phase_*.py modules beside this file, in name order; E2E_ONLY narrows them."""
     import importlib.util
-    only = {n for n in os.environ.get("E2E_ONLY", "").split(",") if n}
+    only_names = only()
     found = []
     for path in sorted(Path(__file__).parent.glob("phase_*.py")):
         spec = importlib.util.spec_from_file_location(path.stem, path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         found.append(module)
-    unknown = only - {m.NAME for m in found}
+    unknown = only_names - {m.NAME for m in found} - {MAIN}
     if unknown:
-        raise SystemExit(f"e2e: E2E_ONLY names no phase: {', '.join(sorted(unknown))} (phases: {', '.join(m.NAME for m in found) or 'none'})")
-    return [m for m in found if not only or m.NAME in only]
+        raise SystemExit(f"e2e: E2E_ONLY names no phase: {', '.join(sorted(unknown))} (phases: {', '.join([MAIN] + [m.NAME for m in found])})")
+    return [m for m in found if not only_names or m.NAME in only_names]
 
 
 def main() -> int:
@@ -470,39 +487,8 @@ def main() -> int:
     findings: dict[str, str] = {}
     try:
         env = tf_env(moto.endpoint)
-        users = Users(moto.endpoint)
-        if os.environ.get("E2E_ONLY"):
-            return run_independent(extra, findings, moto.endpoint, env)
-        with phase("deploy"):
-            stacks = synth(EXAMPLE_MAP, moto.endpoint)
-            check(stacks == ["dev", "prod", "staging"], f"one stack per account: {stacks}")
-            apply_all(stacks, env)
-            check_accounts(moto.endpoint, stacks)
-        with phase("re-plan"):
-            check(all_zero(plan_summary(env)), "plan again: no changes in any stack")
-        with phase("onboard"):
-            qa_map = WORK / "accounts-with-qa.yaml"
-            qa_map.write_text(EXAMPLE_MAP.read_text() + QA_BLOCK)
-            stacks = synth(qa_map, moto.endpoint)
-            summary = plan_summary(env)
-            qa_resources = sum(len(v) for v in stack_json("qa")["resource"].values())
-            check(sorted(summary["qa"]["add"]) == sorted(
-                f"{t}.{n}" for t, byname in stack_json("qa")["resource"].items() for n in byname), f"qa: the plan adds its {qa_resources} resources")
-            check(summary["dev"]["change"] == ["aws_iam_group_policy.developers"] and not summary["dev"]["add"], "dev: only the developers' policy changes")
-            check(summary["staging"]["change"] == ["aws_iam_group_policy.testers"] and not summary["staging"]["add"], "staging: only the testers' policy changes")
-            check(all_zero({"prod": summary["prod"]}), "prod: no changes")
-            check(not any(s["destroy"] or s["replace"] for s in summary.values()), "no destroys or replacements")
-            apply_all(stacks, env)
-            check_accounts(moto.endpoint, stacks)
-            check(all_zero(plan_summary(env)), "plan again after onboarding: no changes")
-        with phase("users"):
-            findings.update(act_as_users(moto.endpoint, users, access_profiles(qa_map)))
-            # Before the people are removed: their keys' last use is what the review reads.
-            findings.update(review_unused(moto.endpoint, qa_map))
-            users.remove()
-        with phase("destroy"):
-            destroy_all(stacks, env)
-            check_empty(moto.endpoint, {expected_in(s)["account"]: expected_in(s)["deploy_role"] for s in stacks})
+        if runs_main():
+            main_sequence(moto, env, findings)
         if run_independent(extra, findings, moto.endpoint, env) != 0:
             return 1
     except Failure as f:
@@ -516,6 +502,41 @@ def main() -> int:
         (WORK / "timings.json").write_text(json.dumps({"phases": dict(timings), **findings}, indent=2) + "\n")
     log("all phases passed")
     return 0
+
+
+def main_sequence(moto: Moto, env: dict[str, str], findings: dict[str, str]) -> None:
+    """Phases 1 to 5: deploy, re-plan, onboard, users, destroy."""
+    users = Users(moto.endpoint)
+    with phase("deploy"):
+        stacks = synth(EXAMPLE_MAP, moto.endpoint)
+        check(stacks == ["dev", "prod", "staging"], f"one stack per account: {stacks}")
+        apply_all(stacks, env)
+        check_accounts(moto.endpoint, stacks)
+    with phase("re-plan"):
+        check(all_zero(plan_summary(env)), "plan again: no changes in any stack")
+    with phase("onboard"):
+        qa_map = WORK / "accounts-with-qa.yaml"
+        qa_map.write_text(EXAMPLE_MAP.read_text() + QA_BLOCK)
+        stacks = synth(qa_map, moto.endpoint)
+        summary = plan_summary(env)
+        qa_resources = sum(len(v) for v in stack_json("qa")["resource"].values())
+        check(sorted(summary["qa"]["add"]) == sorted(
+            f"{t}.{n}" for t, byname in stack_json("qa")["resource"].items() for n in byname), f"qa: the plan adds its {qa_resources} resources")
+        check(summary["dev"]["change"] == ["aws_iam_group_policy.developers"] and not summary["dev"]["add"], "dev: only the developers' policy changes")
+        check(summary["staging"]["change"] == ["aws_iam_group_policy.testers"] and not summary["staging"]["add"], "staging: only the testers' policy changes")
+        check(all_zero({"prod": summary["prod"]}), "prod: no changes")
+        check(not any(s["destroy"] or s["replace"] for s in summary.values()), "no destroys or replacements")
+        apply_all(stacks, env)
+        check_accounts(moto.endpoint, stacks)
+        check(all_zero(plan_summary(env)), "plan again after onboarding: no changes")
+    with phase("users"):
+        findings.update(act_as_users(moto.endpoint, users, access_profiles(qa_map)))
+        # Before the people are removed: their keys' last use is what the review reads.
+        findings.update(review_unused(moto.endpoint, qa_map))
+        users.remove()
+    with phase("destroy"):
+        destroy_all(stacks, env)
+        check_empty(moto.endpoint, {expected_in(s)["account"]: expected_in(s)["deploy_role"] for s in stacks})
 
 
 def run_independent(modules: list, findings: dict[str, str], endpoint: str, env: dict[str, str]) -> int:
