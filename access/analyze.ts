@@ -6,7 +6,7 @@
  * from here.
  */
 import type { Model } from "../config/model";
-import { candidatesOf, type Candidates } from "./candidates";
+import { candidatesOf } from "./candidates";
 import { checkAccess } from "./check";
 import { createEvaluator, type Evaluator } from "./evaluator";
 import { intendedAccess } from "./intent";
@@ -14,16 +14,10 @@ import { readInventory } from "./inventory";
 import { lintStacks } from "./lint";
 import { callersOf, targetsOf } from "./principals";
 import { assignShards, evaluateShard, type Front, mergeShards, type ShardResult } from "./shards";
-import type { Access, CallerSpec, Finding, Intent, Inventory, TargetSpec, Verdict } from "./types";
+import type { Access, Finding, Verdict } from "./types";
 
-export interface Analysis {
-  readonly model: Model;
-  readonly inventory: Inventory;
-  readonly callers: readonly CallerSpec[];
-  readonly targets: readonly TargetSpec[];
-  readonly candidates: Candidates;
+export interface Analysis extends Front {
   readonly access: readonly Access[];
-  readonly intents: readonly Intent[];
   readonly verdict: Verdict;
   readonly findings: readonly Finding[];
   /** Distinct requests the evaluators ran (with shards, each shard's own). */

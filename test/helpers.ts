@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
 import { Testing } from "cdktf";
 import { loadAccountMapText } from "../config/load";
 import type { Model } from "../config/model";
@@ -67,4 +68,18 @@ export function statement(doc: PolicyDocument | undefined, sid: string): Stateme
 /** Every address (`type.name`) in a stack. */
 export function addresses(tf: TfJson): string[] {
   return Object.entries(tf.resource ?? {}).flatMap(([type, byName]) => Object.keys(byName).map((n) => `${type}.${n}`)).sort();
+}
+
+/** Every file under `dir`, by path relative to it, with its content, in code point order. */
+export function filesUnder(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (d: string): void => {
+    for (const name of readdirSync(d).sort()) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else out.set(relative(dir, p), readFileSync(p, "utf8"));
+    }
+  };
+  walk(dir);
+  return out;
 }

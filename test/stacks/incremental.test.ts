@@ -5,13 +5,14 @@
  * stacks that changed and keeps the others; and an index it cannot trust (broken,
  * another program's, files changed under it) gives a cold synth.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import fc from "fast-check";
 import { stringify } from "yaml";
 import { synthesize, type SynthOptions, type SynthResult } from "../../app";
 import { loadAccountMapText } from "../../config/load";
+import { filesUnder as files } from "../helpers";
 import { INDEX_FILE } from "../../synth-cache";
 
 const RUNS = Number(process.env.INCREMENTAL_RUNS ?? 25);
@@ -23,20 +24,6 @@ function tempDir(): string {
   return join(dir, "cdktf.out");
 }
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-/** Every file under `dir`, by path relative to it, with its content. */
-function files(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (d: string): void => {
-    for (const name of readdirSync(d).sort()) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else out.set(relative(dir, p), readFileSync(p, "utf8"));
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 /** The stacks whose file differs between two folders' contents (or is only in `after`). */
 function changedStacks(before: Map<string, string>, after: Map<string, string>): string[] {

@@ -2,14 +2,15 @@
  * StackStream writes what App.synth() writes, every file byte for byte, while
  * holding one stack at a time; and it leaves nothing of a written stack behind.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { App, TerraformOutput, TerraformStack, Tokenization } from "cdktf";
 import { TokenMap } from "cdktf/lib/tokens/private/token-map";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { loadAccountMapText } from "../../config/load";
+import { filesUnder as files } from "../helpers";
 import { planWithinLimits } from "../../policies/limits";
 import { generateMap } from "../../scripts/bench/generate";
 import { AccountStack } from "../../stacks/account-stack";
@@ -22,20 +23,6 @@ function tempDir(): string {
   return dir;
 }
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-/** Every file under `dir`, by path relative to it, with its content. */
-function files(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (d: string): void => {
-    for (const name of readdirSync(d).sort()) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else out.set(relative(dir, p), readFileSync(p, "utf8"));
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 /** How many tokens cdktf's global registry holds (its maps are private). */
 function registeredTokens(): number {
