@@ -37,6 +37,7 @@ import { KEY_TAG } from "../resources/kms";
 import { type AdoptFinding, type Adoption, adoptChanges, type AdoptPlanJson, HOLDERS, renderAdoptChanges } from "./adopt-changes";
 import { type Command, CommandError, parseCommandLine, positiveInteger, requireAwsCredentials, runCommand, UsageError } from "./cli";
 import { firstTerraformError } from "./plan-summary";
+import { eachAtMost } from "./terraform-stacks";
 
 const run = promisify(execFile);
 
@@ -388,16 +389,10 @@ async function main(): Promise<number> {
     return `${mapFile}:${at.line}:${at.column} ${at.path}:`;
   };
   const results: StackResult[] = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(parallel, accounts.length) }, async () => {
-      while (next < accounts.length) {
-        const a = accounts[next++];
-        process.stderr.write(`adopt: ${a.name}: looking for what exists\n`);
-        results.push(await adoptStack(a, dirOf(a), locate(a), recordsOf(a)));
-      }
-    }),
-  );
+  await eachAtMost(accounts, parallel, async (a) => {
+    process.stderr.write(`adopt: ${a.name}: looking for what exists\n`);
+    results.push(await adoptStack(a, dirOf(a), locate(a), recordsOf(a)));
+  });
   results.sort((a, b) => byCodePoint(a.stack, b.stack));
   const errors = results.flatMap((r) => r.errors);
   if (errors.length > 0) {

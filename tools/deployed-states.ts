@@ -18,7 +18,7 @@ import { stateLocation } from "../stacks/backend";
 import { StateStack } from "../stacks/state-stack";
 import { mapHistory } from "./git";
 import { accountsInMapText, localStates, type Orphan, orphanCandidates, orphanedStacks, orphanSearchUnsupported, type StackState, stateResources, type TerraformState } from "./retire-plan";
-import { type Terraform, terraformError, terraformIn } from "./terraform-stacks";
+import { eachAtMost, type Terraform, terraformError, terraformIn } from "./terraform-stacks";
 
 /** Stacks read at a time (no providers are installed, so inits do not race over a plugin cache). */
 const PARALLEL = 4;
@@ -40,30 +40,24 @@ export async function remoteStates(
   app.synth();
   const states: StackState[] = [];
   const problems: string[] = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(PARALLEL, stacks.length) }, async () => {
-      while (next < stacks.length) {
-        const stack = stacks[next++];
-        const tf = terraformAt(join(scratch, "stacks", stack));
-        try {
-          await tf("init", "-input=false", "-no-color");
-          const { stdout } = await tf("state", "pull");
-          // An absent state object pulls as empty output or an empty state: not deployed.
-          states.push({ stack, file: stateLocation(state, stack), state: stdout.trim() ? (JSON.parse(stdout) as TerraformState) : {} });
-        } catch (e) {
-          // Terraform missing too is a state not read, not a failed command: the access diff of a job without Terraform still reports.
-          let why: string;
-          try {
-            why = terraformError(e);
-          } catch (missing) {
-            why = (missing as Error).message;
-          }
-          problems.push(`${stack}: cannot read its state at ${stateLocation(state, stack)}: ${why}`);
-        }
+  await eachAtMost(stacks, PARALLEL, async (stack) => {
+    const tf = terraformAt(join(scratch, "stacks", stack));
+    try {
+      await tf("init", "-input=false", "-no-color");
+      const { stdout } = await tf("state", "pull");
+      // An absent state object pulls as empty output or an empty state: not deployed.
+      states.push({ stack, file: stateLocation(state, stack), state: stdout.trim() ? (JSON.parse(stdout) as TerraformState) : {} });
+    } catch (e) {
+      // Terraform missing too is a state not read, not a failed command: the access diff of a job without Terraform still reports.
+      let why: string;
+      try {
+        why = terraformError(e);
+      } catch (missing) {
+        why = (missing as Error).message;
       }
-    }),
-  );
+      problems.push(`${stack}: cannot read its state at ${stateLocation(state, stack)}: ${why}`);
+    }
+  });
   rmSync(scratch, { recursive: true, force: true });
   return { states: states.sort((a, b) => byCodePoint(a.stack, b.stack)), problems: problems.sort(byCodePoint) };
 }

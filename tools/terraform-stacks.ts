@@ -132,19 +132,23 @@ export async function initThenEach<T>(stacksDir: string, stacks: readonly string
       progress.end(stack, "init", false, (performance.now() - t0) / 1000, true);
     }
   }
+  await eachAtMost(initialized, parallel, async (stack) => {
+    const t0 = performance.now();
+    progress.start(stack, work.phase);
+    const result = await work.run(stack, terraformIn(join(stacksDir, stack)));
+    results.push(result);
+    const ok = work.ok(result);
+    progress.end(stack, work.phase, ok, (initSeconds.get(stack) ?? 0) + (performance.now() - t0) / 1000, true, work.what?.(result));
+  });
+  return results;
+}
+
+/** Runs `work` on every item, at most `parallel` at once: each of that many workers takes the next item when it is done. */
+export async function eachAtMost<T>(items: readonly T[], parallel: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   await Promise.all(
-    Array.from({ length: Math.min(parallel, initialized.length) }, async () => {
-      while (next < initialized.length) {
-        const stack = initialized[next++];
-        const t0 = performance.now();
-        progress.start(stack, work.phase);
-        const result = await work.run(stack, terraformIn(join(stacksDir, stack)));
-        results.push(result);
-        const ok = work.ok(result);
-        progress.end(stack, work.phase, ok, (initSeconds.get(stack) ?? 0) + (performance.now() - t0) / 1000, true, work.what?.(result));
-      }
+    Array.from({ length: Math.min(parallel, items.length) }, async () => {
+      while (next < items.length) await work(items[next++]);
     }),
   );
-  return results;
 }
