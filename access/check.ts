@@ -8,7 +8,7 @@ import type { Model } from "../config/model";
 import type { Candidates } from "./candidates";
 import { grantedActions, type KindAccess, kindById, KINDS, levelActions, type ResourceKind } from "../resources";
 import { KEY_CHANGES } from "../resources/kms";
-import { bestDecision, bestScenarios, isEvaluated, requestFor, WRONG_EXTERNAL_ID, type Scenario } from "./effective";
+import { bestDecision, bestScenarios, decisionFor, isEvaluated, WRONG_EXTERNAL_ID, type Scenario } from "./effective";
 import type { Decision, Evaluator } from "./evaluator";
 import { roleId } from "./ids";
 import { CALLER_PROBE_TITLES, callerProbes, unassignedAccounts } from "./callers";
@@ -338,7 +338,7 @@ function moreCallerProbeRuns({ callers, targets, access, inventory }: Pick<GateI
 export async function answerProbes(evaluator: Evaluator, organizationId: string | undefined, runs: readonly ProbeRun[]): Promise<boolean[]> {
   const out: boolean[] = [];
   for (const run of runs) {
-    const d = await evaluator.evaluate(requestFor(run.caller, run.target, run.ta, run.scenario, organizationId));
+    const d = await decisionFor(evaluator, run.caller, run.target, run.ta, run.scenario, organizationId);
     out.push(d.result === "Allowed" || d.result === "Error");
   }
   return out;

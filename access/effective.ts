@@ -35,6 +35,9 @@ export function bestScenarios(c: CallerSpec): Scenario[] {
   return ids.map((externalId) => ({ mfa, externalId, tls: "true" }));
 }
 
+/** Only sts:AssumeRole carries an external id: for other actions a scenario's external id changes nothing. */
+const sendsExternalId = (action: string): boolean => action.toLowerCase() === "sts:assumerole";
+
 /** Request context keys for a caller in a scenario. iam-simulate fills none of these itself. */
 export function contextFor(c: CallerSpec, action: string, s: Scenario, organizationId?: string): Record<string, string> {
   const ctx: Record<string, string> = { "aws:SecureTransport": s.tls };
@@ -43,7 +46,7 @@ export function contextFor(c: CallerSpec, action: string, s: Scenario, organizat
   if (c.accountId) ctx["aws:PrincipalAccount"] = c.accountId;
   if (c.kind === "service") ctx["aws:PrincipalServiceName"] = c.principal;
   if (organizationId && c.inOrganization && s.organizationId !== false) ctx["aws:PrincipalOrgID"] = organizationId;
-  if (s.externalId !== null && action.toLowerCase() === "sts:assumerole") ctx["sts:ExternalId"] = s.externalId;
+  if (s.externalId !== null && sendsExternalId(action)) ctx["sts:ExternalId"] = s.externalId;
   return { ...ctx, ...moreContext(c, action) };
 }
 
@@ -67,6 +70,39 @@ export function requestFor(caller: CallerSpec, t: TargetSpec, ta: TargetAction, 
   };
 }
 
+/**
+ * The decision for one caller, target action and scenario. Most requests of the
+ * check are asked more than once as they are: the probes ask again what effective
+ * access asked (a change action of a candidate, a group of a granted account), and
+ * the external ids of a caller give the same request for every action but
+ * sts:AssumeRole. Such a request is answered from a memo keyed by the objects it
+ * is built from (the specs are read once from the stacks and never changed), so
+ * it is not built again: at 1,000 accounts of the benchmark's map, building and
+ * keying the requests was 9% of the check (docs/benchmarks.md).
+ */
+export function decisionFor(evaluator: Evaluator, caller: CallerSpec, t: TargetSpec, ta: TargetAction, s: Scenario, organizationId?: string): Promise<Decision> {
+  let memo = decided.get(evaluator);
+  if (!memo) decided.set(evaluator, (memo = new Map()));
+  const key = `${objectId(caller)} ${objectId(t)} ${objectId(ta)} ${scenarioKey(s, sendsExternalId(ta.action))} ${organizationId ?? ""}`;
+  let d = memo.get(key);
+  if (!d) {
+    d = evaluator.evaluate(requestFor(caller, t, ta, s, organizationId));
+    memo.set(key, d);
+  }
+  return d;
+}
+
+const decided = new WeakMap<Evaluator, Map<string, Promise<Decision>>>();
+const objectIds = new WeakMap<object, number>();
+let nextObjectId = 0;
+const objectId = (o: object): number => {
+  let id = objectIds.get(o);
+  if (id === undefined) objectIds.set(o, (id = nextObjectId++));
+  return id;
+};
+const scenarioKey = (s: Scenario, externalId: boolean): string =>
+  `${s.mfa} ${s.tls} ${s.principalArn ?? ""} ${s.organizationId ?? ""} ${!externalId || s.externalId === null ? "-" : JSON.stringify(s.externalId)}`;
+
 /** The decision in the caller's best context: the first of its external ids that is allowed, else the first tried. */
 export async function bestDecision(
   evaluator: Evaluator,
@@ -77,7 +113,7 @@ export async function bestDecision(
 ): Promise<{ decision: Decision; scenario: Scenario }> {
   let first: { decision: Decision; scenario: Scenario } | undefined;
   for (const scenario of bestScenarios(c)) {
-    const decision = await evaluator.evaluate(requestFor(c, t, ta, scenario, organizationId));
+    const decision = await decisionFor(evaluator, c, t, ta, scenario, organizationId);
     if (decision.result === "Allowed") return { decision, scenario };
     first ??= { decision, scenario };
   }
@@ -101,7 +137,7 @@ function mentions(c: CallerSpec, t: TargetSpec, ta: TargetAction, key: string): 
 
 /** Which conditions an allowed request needs: each is dropped in turn, and needed when the request is then denied. */
 async function conditionsOf(evaluator: Evaluator, c: CallerSpec, t: TargetSpec, ta: TargetAction, best: Scenario, organizationId?: string): Promise<Omit<Access, "caller" | "target" | "action">> {
-  const run = (s: Scenario) => evaluator.evaluate(requestFor(c, t, ta, s, organizationId));
+  const run = (s: Scenario) => decisionFor(evaluator, c, t, ta, s, organizationId);
   // A condition key that no policy of the request names cannot change its decision: such a drop is not asked
   // (at 100 accounts of the benchmark's map, a third of these requests; docs/benchmarks.md).
   const needs = (key: string) => mentions(c, t, ta, key);
