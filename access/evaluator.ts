@@ -3,11 +3,10 @@
  * development dependency: only these commands and their tests load it). Everything
  * else asks questions as {@link SimRequest}s and reads {@link Decision}s.
  */
-import { createHash } from "node:crypto";
 import { dirname, join } from "node:path";
 import { runSimulation, type Simulation, type SimulationErrors } from "@cloud-copilot/iam-simulate";
 import { sortedUnique, statementsOf } from "./policy-json";
-import { narrow } from "./narrow";
+import { narrow, type Narrowed } from "./narrow";
 import type { PolicyJson, PolicyText, StatementJson } from "./types";
 
 /** One request to evaluate, with both halves: the caller's identity policies and the resource's policy. */
@@ -145,34 +144,44 @@ interface NarrowedPolicy {
   readonly indexes: readonly number[];
   /** No NotAction and only `aws:` condition keys: a service's actions may share its decision (see {@link requestKey}). */
   readonly shareable: boolean;
-  /** Digests of the narrowed document as it is, and with each statement's matched Action left out ({@link byMatch}): made when first needed. */
-  exact?: string;
-  byMatch?: string;
+  /** The narrowed document in the memo key, as it is and with each statement's matched Action left out ({@link requestKey}). */
+  readonly exact: string;
+  readonly byMatch: string;
+  /** The context keys its statements name, lowercased, or `all` (narrow.ts). */
+  readonly contextKeys: readonly string[] | "all";
 }
 
 /** A request with its policies cut to what can decide it (narrow.ts): what is simulated and memoized. */
 interface Prepared {
   readonly req: SimRequest;
-  /** The request's context as one string (see {@link contextKey}). */
-  readonly context: string;
   readonly identity: readonly NarrowedPolicy[];
   readonly resource?: NarrowedPolicy;
 }
 
-const digest = (value: unknown): string => createHash("sha256").update(JSON.stringify(value)).digest("base64");
-
-function narrowedPolicy(name: string, policy: PolicyJson, indexes: readonly number[]): NarrowedPolicy {
+/**
+ * A narrowed policy, named in the memo key by the policy it was cut from (by object
+ * identity: the inventory reads each document once and nothing changes it after)
+ * and what narrowing kept of it (narrow.ts). Digesting the narrowed text instead
+ * took 7% of the check at 1,000 accounts of the benchmark's map (docs/benchmarks.md).
+ */
+function narrowedPolicy(source: PolicyText | string, policy: PolicyJson, narrowed: Omit<Narrowed, "policy">): NarrowedPolicy {
   const shareable = statementsOf(policy).every((s) => s.NotAction === undefined && conditionKeys(s).every((k) => k.toLowerCase().startsWith("aws:")));
-  return { name, policy, indexes, shareable };
+  const id = typeof source === "string" ? source : `${policyId(source)}`;
+  return {
+    name: typeof source === "string" ? source : source.address,
+    policy,
+    indexes: narrowed.indexes,
+    shareable,
+    exact: `${id}:${narrowed.signature}`,
+    byMatch: `${id}:${narrowed.matchSignature}`,
+    contextKeys: narrowed.contextKeys,
+  };
 }
 
-/** The digest of a narrowed policy for the memo key: as it is, or with the matched Actions left out. */
-function digestOf(p: NarrowedPolicy, shared: boolean): string {
-  if (shared) return (p.byMatch ??= digest([p.name, byMatch(p.policy), p.indexes]));
-  return (p.exact ??= digest([p.name, p.policy, p.indexes]));
-}
+/** A narrowed policy in the memo key: as it is, or with the matched Actions left out. */
+const digestOf = (p: NarrowedPolicy, shared: boolean): string => (shared ? p.byMatch : p.exact);
 
-const OUTSIDE: NarrowedPolicy = narrowedPolicy(OUTSIDE_NAME, OUTSIDE_POLICY, [0]);
+const OUTSIDE: NarrowedPolicy = narrowedPolicy(OUTSIDE_NAME, OUTSIDE_POLICY, { indexes: [0], signature: "whole", matchSignature: "whole", contextKeys: [] });
 
 /**
  * Narrows each policy of a request. The variants of one request (MFA false or absent,
@@ -180,7 +189,7 @@ const OUTSIDE: NarrowedPolicy = narrowedPolicy(OUTSIDE_NAME, OUTSIDE_POLICY, [0]
  * those are kept per policy and shape in `memo`, emptied when it grows past
  * {@link NARROWED_KEPT} entries so that memory stays bounded.
  */
-function prepare(req: SimRequest, context: string, memo: Map<string, NarrowedPolicy | null>): Prepared {
+function prepare(req: SimRequest, memo: Map<string, NarrowedPolicy | null>): Prepared {
   const callerAccount = req.context["aws:PrincipalAccount"];
   const principalArn = req.context["aws:PrincipalArn"];
   const shape = {
@@ -196,15 +205,15 @@ function prepare(req: SimRequest, context: string, memo: Map<string, NarrowedPol
     const key = `${policyId(p)} ${shapeKey}`;
     let n = memo.get(key);
     if (n === undefined) {
-      const { policy, indexes } = narrow(p.document, shape, resourcePolicy);
-      n = resourcePolicy || indexes.length > 0 ? narrowedPolicy(p.address, policy, indexes) : null;
+      const narrowed = narrow(p.document, shape, resourcePolicy);
+      n = resourcePolicy || narrowed.indexes.length > 0 ? narrowedPolicy(p, narrowed.policy, narrowed) : null;
       memo.set(key, n);
     }
     return n;
   };
   const identity = req.identity === "outside" ? [OUTSIDE] : req.identity.map((p) => cut(p, false)).filter((n): n is NarrowedPolicy => n !== null);
   const resource = req.resourcePolicy ? cut(req.resourcePolicy, true) : null;
-  return { req, context, identity, ...(resource ? { resource } : {}) };
+  return { req, identity, ...(resource ? { resource } : {}) };
 }
 
 /** Narrowed policies kept at most, per evaluator. */
@@ -224,26 +233,13 @@ export function createEvaluator(): Evaluator {
     return d;
   };
   const narrowed = new Map<string, NarrowedPolicy | null>();
-  const decide = async (req: SimRequest, context: string): Promise<Decision> => {
-    const prepared = prepare(req, context, narrowed);
+  // Requests asked again as they are are answered before they are built (decisionFor
+  // in effective.ts): each request here is new.
+  const evaluate = async (req: SimRequest): Promise<Decision> => {
+    const prepared = prepare(req, narrowed);
     const shared = await run(requestKey(prepared, true), prepared);
     // An error message names the action it was simulated with: ask again with this one.
     return shared.result === "Error" ? run(requestKey(prepared, false), prepared) : shared;
-  };
-  // Half the requests are asked again as they are (the same caller, target, action and
-  // context from the effective access and the probes): those skip narrowing and the
-  // digest above, which took a quarter of the check's time at 100 accounts of the
-  // benchmark's map (docs/benchmarks.md).
-  const asked = new Map<string, Promise<Decision>>();
-  const evaluate = (req: SimRequest): Promise<Decision> => {
-    const context = contextKey(req.context);
-    const key = sameRequestKey(req, context);
-    let d = asked.get(key);
-    if (!d) {
-      d = decide(req, context);
-      asked.set(key, d);
-    }
-    return d;
   };
   const applies = async (action: string, resource: string): Promise<boolean> => {
     const d = await evaluate({ principal: "arn:aws:iam::000000000000:user/access-probe", action, resource, resourceAccount: "000000000000", identity: [], context: {} });
@@ -273,9 +269,18 @@ const textId = (text: string): number => {
   return id;
 };
 
-/** A request's context as one string: its keys in code point order, each with its value. */
-function contextKey(context: SimRequest["context"]): string {
+/**
+ * The part of a request's context that can change a decision about these documents,
+ * as one string: the keys their statements name (narrow.ts), in code point order,
+ * each with its value. The other keys decide nothing (IAM reads the context only
+ * through conditions and policy variables), so requests that differ only in them
+ * share one simulation: at 300 accounts of the benchmark's map, 52,890 simulations
+ * where the whole context made 63,969 (docs/benchmarks.md).
+ */
+function contextKey(context: SimRequest["context"], documents: readonly NarrowedPolicy[]): string {
+  const named = documents.some((d) => d.contextKeys === "all") ? undefined : new Set(documents.flatMap((d) => d.contextKeys as readonly string[]));
   return Object.keys(context)
+    .filter((k) => named === undefined || named.has(k.toLowerCase()))
     .sort()
     .map((k) => {
       const v = context[k];
@@ -285,25 +290,8 @@ function contextKey(context: SimRequest["context"]): string {
 }
 
 /**
- * The key of a request as asked, in numbers: its strings, and its policies by object
- * identity (the inventory reads each document once from the stacks and nothing
- * changes it after, so the same object is the same text).
- */
-function sameRequestKey(req: SimRequest, context: string): string {
-  return [
-    textId(req.principal),
-    textId(req.action),
-    textId(req.resource),
-    textId(req.resourceAccount),
-    req.identity === "outside" ? "o" : req.identity.map(policyId).join("+"),
-    req.resourcePolicy ? policyId(req.resourcePolicy) : "-",
-    textId(context),
-  ].join(" ");
-}
-
-/**
- * The memo key: the request as it is simulated, its narrowed documents by their
- * digests. Two actions of one service on the same resource get the same decision
+ * The memo key: the request as it is simulated, its narrowed documents by what
+ * was kept of which policy ({@link narrowedPolicy}). Two actions of one service on the same resource get the same decision
  * when the narrowed documents are the same but for which Action entry matched:
  * narrowing kept exactly the statements whose Action matches, so the same
  * statements decide both. That holds unless a statement uses NotAction (kept
@@ -311,7 +299,7 @@ function sameRequestKey(req: SimRequest, context: string): string {
  * not the other): then the action itself is part of the key. At 100 accounts of
  * the benchmark's map this shares 11,152 of 32,255 simulations (docs/benchmarks.md).
  */
-function requestKey({ req, context, identity, resource }: Prepared, byClass: boolean): string {
+function requestKey({ req, identity, resource }: Prepared, byClass: boolean): string {
   const documents = resource ? [...identity, resource] : identity;
   const shared = byClass && documents.every((d) => d.shareable);
   return [
@@ -321,19 +309,8 @@ function requestKey({ req, context, identity, resource }: Prepared, byClass: boo
     req.resourceAccount,
     ...identity.map((p) => digestOf(p, shared)),
     resource ? `resource ${digestOf(resource, shared)}` : "-",
-    context,
+    contextKey(req.context, documents),
   ].join("\u0002");
-}
-
-/**
- * A narrowed document for the key shared by a service's actions: every kept
- * statement's Action matched the request's action (narrow.ts keeps no other), and
- * which of its entries matched cannot change the decision, so it is left out.
- * `s3:GetObject` and `s3:GetObjectVersion`, listed in one statement, then share one
- * simulation, as they share one decision.
- */
-function byMatch(doc: PolicyJson): PolicyJson {
-  return { ...doc, Statement: statementsOf(doc).map((s) => (s.Action === undefined ? s : { ...s, Action: "(matched)" })) };
 }
 
 async function simulate({ req, identity, resource }: Prepared): Promise<Decision> {

@@ -24,43 +24,69 @@ export interface RequestShape {
   readonly principalArn?: string;
 }
 
-/** A narrowed document and, for each kept statement, its index in the original. */
+/**
+ * A narrowed document, for each kept statement its index in the original, and
+ * what was kept as numbers: for each kept statement its index and the positions of
+ * the Action, Resource and Principal entries kept. With the original document, the
+ * signature names the narrowed one exactly (nothing else of a statement is cut),
+ * so the evaluator keys its memo by it instead of digesting the narrowed text.
+ */
 export interface Narrowed {
   readonly policy: PolicyJson;
   readonly indexes: readonly number[];
+  /** Every kept statement with the entries it kept. */
+  readonly signature: string;
+  /** The same without the Action entries kept: which of a statement's actions matched. */
+  readonly matchSignature: string;
+  /**
+   * The request context keys the kept statements name (lowercased, sorted), or `all`
+   * when one holds a policy variable: no other key of the context can change a
+   * decision about them.
+   */
+  readonly contextKeys: readonly string[] | "all";
 }
 
-/** A list of Action or Resource entries, split once per document: exact entries by lookup, patterns by match. */
+/** A list of Action or Resource entries, split once per document: exact entries by lookup, patterns by match; entries by their position in the list. */
 interface CompiledList {
-  readonly exact: ReadonlyMap<string, readonly string[]>;
-  readonly patterns: readonly { readonly re: RegExp; readonly entry: string }[];
+  readonly entries: readonly string[];
+  readonly exact: ReadonlyMap<string, readonly number[]>;
+  readonly patterns: readonly { readonly re: RegExp; readonly at: number }[];
   readonly caseInsensitive: boolean;
 }
 
 function compileList(entries: readonly string[], caseInsensitive: boolean): CompiledList {
-  const exact = new Map<string, string[]>();
-  const patterns: { re: RegExp; entry: string }[] = [];
-  for (const entry of entries) {
-    if (isGlob(entry)) patterns.push({ re: globRegExp(entry, caseInsensitive), entry });
+  const exact = new Map<string, number[]>();
+  const patterns: { re: RegExp; at: number }[] = [];
+  entries.forEach((entry, at) => {
+    if (isGlob(entry)) patterns.push({ re: globRegExp(entry, caseInsensitive), at });
     else {
       const k = caseInsensitive ? entry.toLowerCase() : entry;
-      exact.set(k, [...(exact.get(k) ?? []), entry]);
+      exact.set(k, [...(exact.get(k) ?? []), at]);
     }
-  }
-  return { exact, patterns, caseInsensitive };
+  });
+  return { entries, exact, patterns, caseInsensitive };
 }
 
-/** The entries of a compiled list that match a value, in no particular order. */
-function matching(list: CompiledList, value: string): string[] {
+/** The positions of the entries of a compiled list that match a value, in list order. */
+function matching(list: CompiledList, value: string): number[] {
   const out = [...(list.exact.get(list.caseInsensitive ? value.toLowerCase() : value) ?? [])];
-  for (const p of list.patterns) if (p.re.test(value)) out.push(p.entry);
-  return out;
+  for (const p of list.patterns) if (p.re.test(value)) out.push(p.at);
+  return out.sort((a, b) => a - b);
 }
+
+const entriesAt = (list: CompiledList, at: readonly number[]): string[] => at.map((i) => list.entries[i]).sort();
 
 interface CompiledStatement {
   readonly statement: StatementJson;
   readonly actions?: CompiledList;
   readonly resources?: CompiledList;
+  readonly contextKeys: readonly string[] | "all";
+}
+
+/** The context keys a statement's conditions name, lowercased, or `all` when it holds a policy variable (`${aws:username}`) anywhere. */
+function contextKeysOf(s: StatementJson): readonly string[] | "all" {
+  if (JSON.stringify(s).includes("${")) return "all";
+  return Object.values(s.Condition ?? {}).flatMap((kv) => Object.keys(kv ?? {}).map((k) => k.toLowerCase()));
 }
 
 const compiled = new WeakMap<PolicyJson, readonly CompiledStatement[]>();
@@ -70,6 +96,7 @@ function compile(doc: PolicyJson): readonly CompiledStatement[] {
   if (!c) {
     c = statementsOf(doc).map((statement) => ({
       statement,
+      contextKeys: contextKeysOf(statement),
       ...(statement.Action !== undefined ? { actions: compileList(asList(statement.Action), true) } : {}),
       ...(statement.Resource !== undefined ? { resources: compileList(asList(statement.Resource), false) } : {}),
     }));
@@ -87,47 +114,81 @@ function mayNameCaller(entry: string, req: RequestShape): boolean {
   return entry === req.principalArn || entry === req.principal || (req.callerAccount !== undefined && entry.includes(`::${req.callerAccount}:`));
 }
 
-function narrowPrincipal(p: unknown, req: RequestShape): unknown | undefined {
-  if (p === undefined || p === "*") return p;
-  if (typeof p !== "object" || p === null) return p;
+/** The Principal cut to the entries that may name the caller, and which entries of each kind were kept (as positions). */
+function narrowPrincipal(p: unknown, req: RequestShape): { principal: unknown; kept: string } | undefined {
+  if (p === undefined || p === "*") return { principal: p, kept: "" };
+  if (typeof p !== "object" || p === null) return { principal: p, kept: "" };
   const out: Record<string, unknown> = {};
+  const kept: string[] = [];
   for (const [kind, value] of Object.entries(p as Record<string, unknown>)) {
-    const kept = kind === "Service" ? asList(value).filter((s) => s === req.principal) : kind === "AWS" ? asList(value).filter((a) => mayNameCaller(a, req)) : asList(value);
-    if (kept.length > 0) out[kind] = kept.length === 1 ? kept[0] : kept;
+    const list = asList(value);
+    const may = (entry: string) => (kind === "Service" ? entry === req.principal : kind === "AWS" ? mayNameCaller(entry, req) : true);
+    const at = list.flatMap((entry, i) => (may(entry) ? [i] : []));
+    if (at.length > 0) {
+      const entries = at.map((i) => list[i]);
+      out[kind] = entries.length === 1 ? entries[0] : entries;
+      kept.push(`${kind}${at.join(",")}`);
+    }
   }
-  return Object.keys(out).length > 0 ? out : undefined;
+  return Object.keys(out).length > 0 ? { principal: out, kept: kept.join(" ") } : undefined;
 }
 
-function narrowStatement({ statement: s, actions, resources }: CompiledStatement, req: RequestShape, resourcePolicy: boolean): StatementJson | undefined {
+/** A kept statement, with the parts of its signature: its Action entries, and the rest. */
+interface NarrowedStatement {
+  readonly statement: StatementJson;
+  readonly actions: string;
+  readonly rest: string;
+}
+
+function narrowStatement({ statement: s, actions, resources }: CompiledStatement, req: RequestShape, resourcePolicy: boolean): NarrowedStatement | undefined {
   let out: StatementJson = s;
+  let actionsKept = "";
+  const rest: string[] = [];
   if (actions) {
-    const kept = matching(actions, req.action);
-    if (kept.length === 0) return undefined;
-    out = { ...out, Action: kept.sort() };
+    const at = matching(actions, req.action);
+    if (at.length === 0) return undefined;
+    out = { ...out, Action: entriesAt(actions, at) };
+    actionsKept = at.join(",");
   }
   if (resources) {
-    const kept = matching(resources, req.resource);
-    if (kept.length === 0) return undefined;
-    out = { ...out, Resource: kept.sort() };
+    const at = matching(resources, req.resource);
+    if (at.length === 0) return undefined;
+    out = { ...out, Resource: entriesAt(resources, at) };
+    rest.push(`r${at.join(",")}`);
   }
   if (resourcePolicy && s.Principal !== undefined) {
     const principal = narrowPrincipal(s.Principal, req);
     if (principal === undefined) return undefined;
-    out = { ...out, Principal: principal };
+    out = { ...out, Principal: principal.principal };
+    rest.push(`p${principal.kept}`);
   }
-  return out;
+  return { statement: out, actions: actionsKept, rest: rest.join(" ") };
 }
 
 /** The statements of `doc` that can decide `req`, each cut to the entries that can match. */
 export function narrow(doc: PolicyJson, req: RequestShape, resourcePolicy: boolean): Narrowed {
   const statements: StatementJson[] = [];
   const indexes: number[] = [];
+  const signature: string[] = [];
+  const matchSignature: string[] = [];
+  const contextKeys = new Set<string>();
+  let everyKey = false;
   compile(doc).forEach((s, i) => {
     const n = narrowStatement(s, req, resourcePolicy);
     if (n) {
-      statements.push(n);
+      statements.push(n.statement);
       indexes.push(i);
+      signature.push(`${i} a${n.actions} ${n.rest}`);
+      matchSignature.push(`${i} ${n.rest}`);
+      if (s.contextKeys === "all") everyKey = true;
+      else for (const k of s.contextKeys) contextKeys.add(k);
     }
   });
-  return { policy: { ...(doc.Version !== undefined ? { Version: doc.Version } : {}), Statement: statements }, indexes };
+  return {
+    policy: { ...(doc.Version !== undefined ? { Version: doc.Version } : {}), Statement: statements },
+    indexes,
+    signature: signature.join(";"),
+    matchSignature: matchSignature.join(";"),
+    contextKeys: everyKey ? "all" : [...contextKeys].sort(),
+  };
 }

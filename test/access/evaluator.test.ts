@@ -1,13 +1,15 @@
 /**
  * The evaluator's shortcuts (access/evaluator.ts) change no decision: a request
  * asked again as it is answers from the memo, a changed policy is asked anew, two
- * actions share a simulation only where the same statements decide both; and
+ * actions share a simulation only where the same statements decide both, context
+ * keys that no kept statement names are left out of the memo key; and
  * the evaluator's case-insensitive comparison of operator names agrees with the
  * collation it replaces.
  */
 import { dirname, join } from "node:path";
-import { createEvaluator, type SimRequest } from "../../access/evaluator";
-import type { PolicyText } from "../../access/types";
+import { decisionFor, type Scenario } from "../../access/effective";
+import { createEvaluator, type Evaluator, type SimRequest } from "../../access/evaluator";
+import type { CallerSpec, PolicyText, TargetSpec } from "../../access/types";
 
 const bucketPolicy = (condition: Record<string, Record<string, string>>): PolicyText => ({
   stack: "data",
@@ -72,6 +74,39 @@ describe("two actions of a service share a simulation only where the same statem
   });
 });
 
+describe("requests that differ only in context keys no kept statement names share a simulation", () => {
+  test("an unnamed key: one simulation; a named key: each value simulated, each answered for itself", async () => {
+    const evaluator = createEvaluator();
+    const mfa = bucketPolicy({ Bool: { "aws:MultiFactorAuthPresent": "true" } });
+    // aws:SecureTransport is named by no statement: its value cannot change the decision.
+    expect((await evaluator.evaluate(request(mfa, { "aws:MultiFactorAuthPresent": "true", "aws:SecureTransport": "true" }))).result).toBe("Allowed");
+    expect((await evaluator.evaluate(request(mfa, { "aws:MultiFactorAuthPresent": "true", "aws:SecureTransport": "false" }))).result).toBe("Allowed");
+    expect(evaluator.runs).toBe(1);
+    expect((await evaluator.evaluate(request(mfa, { "aws:MultiFactorAuthPresent": "false", "aws:SecureTransport": "true" }))).result).toBe("ImplicitlyDenied");
+    expect(evaluator.runs).toBe(2);
+  });
+
+  test("a key named in another letter case counts as named", async () => {
+    const evaluator = createEvaluator();
+    const mfa = bucketPolicy({ Bool: { "aws:multifactorauthpresent": "true" } });
+    expect((await evaluator.evaluate(request(mfa, { "aws:MultiFactorAuthPresent": "true" }))).result).toBe("Allowed");
+    expect((await evaluator.evaluate(request(mfa, { "aws:MultiFactorAuthPresent": "false" }))).result).toBe("ImplicitlyDenied");
+    expect(evaluator.runs).toBe(2);
+  });
+
+  test("a policy variable may read any key: every context simulated", async () => {
+    const evaluator = createEvaluator();
+    const own: PolicyText = {
+      ...bucketPolicy({}),
+      document: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: "arn:aws:iam::111111111111:root" }, Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::data/${aws:PrincipalTag/team}/*"] }] },
+    };
+    const ask = (team: string) => evaluator.evaluate({ ...request(own, { "aws:PrincipalTag/team": team }), resource: "arn:aws:s3:::data/red/report.txt" });
+    expect((await ask("red")).result).toBe("Allowed");
+    expect((await ask("blue")).result).toBe("ImplicitlyDenied");
+    expect(evaluator.runs).toBe(2);
+  });
+});
+
 test("operator names in any letter case are read as AWS reads them", async () => {
   const evaluator = createEvaluator();
   const lower = bucketPolicy({ boolifexists: { "aws:MultiFactorAuthPresent": "true" } });
@@ -105,4 +140,60 @@ test("the replaced comparison agrees with the collation it replaces, for ASCII a
   expect(utils.caseInsensitiveEndsWith("BoolIfExists", "ifexists")).toBe(true);
   expect(utils.caseInsensitiveEndsWith("BoolIfExist", "IfExists")).toBe(false);
   expect(utils.caseInsensitiveEndsWith("StringEquals", "IfExists")).toBe(false);
+});
+
+describe("decisionFor answers a request asked again from the objects it is built from", () => {
+  const caller: CallerSpec = {
+    id: "external/acme",
+    kind: "external",
+    accountId: "111111111111",
+    principal: "arn:aws:iam::111111111111:user/alice",
+    identity: [],
+    managed: [],
+    identityOutside: true,
+    externalIds: ["one", "two"],
+    inOrganization: false,
+  };
+  const policy = bucketPolicy({});
+  const target: TargetSpec = {
+    id: "data/bucket/data",
+    kind: "bucket",
+    stack: "data",
+    accountId: "222222222222",
+    name: "data",
+    arn: "arn:aws:s3:::data",
+    policy,
+    actions: [
+      { action: "s3:GetObject", resource: "arn:aws:s3:::data/report.txt" },
+      { action: "sts:AssumeRole", resource: "arn:aws:iam::222222222222:role/reader" },
+    ],
+  };
+  /** An evaluator that counts the requests it is asked. */
+  const counting = () => {
+    const inner = createEvaluator();
+    const asked: SimRequest[] = [];
+    const evaluator: Evaluator = { evaluate: (req) => (asked.push(req), inner.evaluate(req)), applies: (a, r) => inner.applies(a, r), runs: 0 };
+    return { evaluator, asked };
+  };
+  const scenario = (externalId: string | null): Scenario => ({ mfa: "true", externalId, tls: "true" });
+
+  test("the same caller, target action and scenario: built and asked once, the same decision", async () => {
+    const { evaluator, asked } = counting();
+    const first = await decisionFor(evaluator, caller, target, target.actions[0], scenario("one"));
+    const again = await decisionFor(evaluator, caller, target, target.actions[0], scenario("one"));
+    expect(again).toBe(first);
+    expect(asked).toHaveLength(1);
+    // Another scenario is another request.
+    await decisionFor(evaluator, caller, target, target.actions[0], { ...scenario("one"), tls: "false" });
+    expect(asked).toHaveLength(2);
+  });
+
+  test("external ids: one request for an action that carries none, one per id for sts:AssumeRole", async () => {
+    const { evaluator, asked } = counting();
+    for (const id of ["one", "two", null]) await decisionFor(evaluator, caller, target, target.actions[0], scenario(id));
+    expect(asked).toHaveLength(1);
+    for (const id of ["one", "two", null]) await decisionFor(evaluator, caller, target, target.actions[1], scenario(id));
+    expect(asked).toHaveLength(4);
+    expect(asked.slice(1).map((r) => r.context["sts:ExternalId"] ?? "(none)")).toEqual(["one", "two", "(none)"]);
+  });
 });
