@@ -99,10 +99,12 @@ function conditionCount(doc: PolicyDocument): number {
 export function checkStatementCounts(plans: readonly AccountPlan[], file: string): ConfigIssue[] {
   return plans.flatMap((plan) =>
     resourcePlans(plan).flatMap(({ kind, resource, policy }) => {
-      const { line, column, path } = resource.at;
       const quota = kind.quota;
+      // The position only when reporting: reading it makes the source build its YAML Document (config/source.ts), seconds for a large map.
       const over = (what: string, count: number, limit: number | undefined): ConfigIssue[] =>
-        limit === undefined || count <= limit ? [] : [{ file, line, column, path, message: `${kind.policyName} of ${resource.name} has ${count} ${what}, over AWS's limit of ${limit}`, hint: kind.quotaHint }];
+        limit === undefined || count <= limit
+          ? []
+          : [{ file, line: resource.at.line, column: resource.at.column, path: resource.at.path, message: `${kind.policyName} of ${resource.name} has ${count} ${what}, over AWS's limit of ${limit}`, hint: kind.quotaHint }];
       const actions = Math.max(0, ...policy.Statement.map((s) => [s.Action].flat().length));
       return [
         ...over("statements", policy.Statement.length, quota.statements),
