@@ -3,7 +3,7 @@
  * anything is synthesized.
  */
 import { ConfigError, type ConfigIssue, type Located } from "../config/errors";
-import type { Model } from "../config/model";
+import type { Account, Model } from "../config/model";
 import { policySize, type PolicyDocument } from "./document";
 import { type AccountPlan, planAccounts, resourcePlans } from "./plan";
 import { LIMITS } from "./quotas";
@@ -116,9 +116,12 @@ export function checkStatementCounts(plans: readonly AccountPlan[], file: string
   );
 }
 
-/** Plans every account and refuses (ConfigError) when any document is over its quota. */
-export function planWithinLimits(model: Model): AccountPlan[] {
-  const plans = planAccounts(model);
+/**
+ * Plans every account (or those in `only`, plan.ts) and refuses (ConfigError)
+ * when any document of those plans is over its quota.
+ */
+export function planWithinLimits(model: Model, only?: ReadonlySet<Account>): AccountPlan[] {
+  const plans = planAccounts(model, "past-quota", only);
   const tooBig = [...checkPolicySizes(plans, model.file), ...checkStatementCounts(plans, model.file)];
   if (tooBig.length > 0) throw new ConfigError(tooBig);
   return plans;

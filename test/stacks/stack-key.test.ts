@@ -1,7 +1,7 @@
 /**
- * A stack's key text (stacks/stack-key.ts): everything the builder reads, and
- * nothing that leaves the stack as it is (where declarations stand in the file,
- * other accounts' own contents).
+ * A stack's key text (stacks/stack-key.ts): everything the planner and the
+ * builder read, and nothing that leaves the stack as it is (where declarations
+ * stand in the file, what other accounts hold that does not name it).
  */
 import { readFileSync } from "node:fs";
 import { Testing } from "cdktf";
@@ -10,14 +10,16 @@ import type { Model } from "../../config/model";
 import type { AccountPlan } from "../../policies/plan";
 import { KINDS } from "../../resources";
 import { AccountStack } from "../../stacks/account-stack";
+import { planInputs } from "../../policies/inputs";
 import { stackKeyText } from "../../stacks/stack-key";
 import { exampleText, plan } from "../helpers";
 
-/** Every stack's key text, by stack name. */
+/** Every stack's key text (its plan's inputs in place of the plan, as app.ts writes it), by stack name. */
 async function keys(text: string): Promise<Map<string, string>> {
-  const { model, plans } = await plan(text);
+  const { model } = await plan(text);
   const accounts = new Set<object>(model.accounts);
-  return new Map(plans.map((p) => [p.account.name, stackKeyText(props(model, p), accounts)]));
+  const inputs = planInputs(model);
+  return new Map(model.accounts.map((a) => [a.name, stackKeyText({ plan: inputs.get(a)!, state: model.state, tags: model.tags, imports: importsOf(model, a.name) }, accounts)]));
 }
 
 const props = (model: Model, p: AccountPlan) => ({ plan: p, state: model.state, tags: model.tags, imports: importsOf(model, p.account.name) });
