@@ -94,3 +94,16 @@ function guardedPlan(root: AccountPlan, accounts: ReadonlySet<object>): AccountP
   };
   return copy(root) as AccountPlan;
 }
+
+test("a role named like those a group assumes in many accounts, added where it is not granted, changes the group's stack: its compact form's guard lists it", async () => {
+  // 200 accounts' role `ops`, assumed by hub/people: past a group's 5,120 characters, so the compact form (policies/compact.ts).
+  const spoke = (i: number, trusted: boolean) =>
+    `  s${i}:\n    id: "${String(200000000000 + i)}"\n    roles:\n      ops: { assumableBy: [${trusted ? "hub/people" : "service/ec2.amazonaws.com"}] }`;
+  const map = (extra: string) =>
+    `version: 1\ndefaults: { region: us-east-1 }\naccounts:\n  hub:\n    id: "100000000000"\n    groups: [people]\n${Array.from({ length: 200 }, (_, i) => spoke(i, true)).join("\n")}\n${extra}`;
+  const before = await keys(map(""));
+  const after = await keys(map(`${spoke(999, false)}\n`));
+  const guard = async (text: string) => (await plan(text)).plans.find((p) => p.account.name === "hub")!.groups[0].inlinePolicy!.Statement.find((s) => s.Sid === "DenyUngrantedRoles");
+  expect(JSON.stringify((await guard(map(`${spoke(999, false)}\n`)))?.Resource)).toContain("200000000999");
+  expect(differing(new Map([...before].filter(([name]) => name !== "s999")), after)).toEqual(["hub"]);
+});
