@@ -2,16 +2,17 @@
  * The whole pipeline as one function: map in, stacks written. main.ts adds the
  * environment and the exit status; tests and benchmarks call this directly.
  */
-import { mkdirSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { existsSync, mkdirSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { importsOf } from "./config/imports";
 import { loadAccountMap, loadAccountMapText } from "./config/load";
-import type { Model } from "./config/model";
+import type { Account, Model } from "./config/model";
+import { planInputs } from "./policies/inputs";
 import { planWithinLimits } from "./policies/limits";
 import type { StackManifest } from "cdktf/lib/manifest";
 import { AccountStack, type AccountStackProps } from "./stacks/account-stack";
-import { stackKeyText } from "./stacks/stack-key";
-import { programDigest, stackKey, SynthCache } from "./synth-cache";
+import { type StackInputs, stackKeyText } from "./stacks/stack-key";
+import { INDEX_FILE, type IndexEntry, programDigest, stackKey, SynthCache } from "./synth-cache";
 import { StackStream } from "./stacks/stream";
 
 export interface SynthOptions {
@@ -53,8 +54,12 @@ export function synthesizeModel(model: Model, opts: SynthOptions = {}): string[]
  * lists it as before. Every other stack is built and written.
  */
 export function synthesize(model: Model, opts: SynthOptions = {}): SynthResult {
-  const plans = planWithinLimits(model);
-  // Only now, with the map known good, may anything be created on disk.
+  // The folder as cdktf's App names it. The App creates it: before it exists, the whole map is planned and
+  // checked first, so that a bad map creates nothing. A folder an earlier synth left its index in exists
+  // already, and only the stacks not kept from it are planned, after the keys.
+  const outdir = opts.outdir ?? process.env.CDKTF_OUTDIR ?? "cdktf.out";
+  const warm = !opts.cold && existsSync(join(outdir, INDEX_FILE));
+  let plans = warm ? undefined : planWithinLimits(model);
   if (opts.outdir !== undefined) mkdirSync(dirname(resolve(opts.outdir)), { recursive: true });
   // One stack in memory at a time: see stacks/stream.ts.
   const out = new StackStream(opts.outdir, { traces: opts.traces });
@@ -64,26 +69,39 @@ export function synthesize(model: Model, opts: SynthOptions = {}): SynthResult {
   if (!cache) SynthCache.remove(app.outdir);
   const appKey = JSON.stringify({ context: app.node.getAllContext(), hcl: app.hclOutput, skipValidation: app.skipValidation ?? false, traces: opts.traces ?? false });
   const accounts = new Set<object>(model.accounts);
+  const inputs = cache ? planInputs(model) : undefined;
+  const keys = new Map<Account, string>();
+  const previous = new Map<Account, IndexEntry>();
+  for (const account of model.accounts) {
+    if (!cache || !inputs) break;
+    const input: StackInputs = { plan: inputs.get(account)!, state: model.state, tags: model.tags, localEndpoint: opts.localEndpoint, imports: importsOf(model, account.name) };
+    const key = stackKey(cache.program, appKey, stackKeyText(input, accounts));
+    keys.set(account, key);
+    const entry = cache.reusable(account.name, key);
+    if (entry) previous.set(account, entry);
+  }
+  // A kept stack's inputs are those of a synth that planned and checked it: its plan, and its checks, are as they were then.
+  plans ??= planWithinLimits(model, new Set(model.accounts.filter((a) => !previous.has(a))));
+  const planOf = new Map(plans.map((p) => [p.account, p]));
   const built: string[] = [];
   const kept: string[] = [];
-  for (const plan of plans) {
-    const name = plan.account.name;
-    const props: AccountStackProps = { plan, state: model.state, tags: model.tags, localEndpoint: opts.localEndpoint, imports: importsOf(model, name) };
-    const key = cache ? stackKey(cache.program, appKey, stackKeyText(props, accounts)) : "";
-    const previous = cache?.reusable(name, key);
-    if (previous) {
-      out.keep(name, previous.annotations as StackManifest["annotations"]);
+  for (const account of model.accounts) {
+    const name = account.name;
+    const entry = previous.get(account);
+    if (entry) {
+      out.keep(name, entry.annotations as StackManifest["annotations"]);
       kept.push(name);
       continue;
     }
+    const props: AccountStackProps = { plan: planOf.get(account)!, state: model.state, tags: model.tags, localEndpoint: opts.localEndpoint, imports: importsOf(model, name) };
     out.write((scope) => new AccountStack(scope, props));
-    cache?.written(name, key, out.annotations(name));
+    cache?.written(name, keys.get(account)!, out.annotations(name));
     built.push(name);
   }
   const removed = cache?.removeGone() ?? [];
   out.close();
   cache?.save();
-  return { stacks: plans.map((p) => p.account.name), built, kept, removed };
+  return { stacks: model.accounts.map((a) => a.name), built, kept, removed };
 }
 
 /** Loads a map file and synthesizes it. Throws ConfigError for a bad map. */

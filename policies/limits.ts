@@ -3,7 +3,7 @@
  * anything is synthesized.
  */
 import { ConfigError, type ConfigIssue, type Located } from "../config/errors";
-import type { Model } from "../config/model";
+import type { Account, Model } from "../config/model";
 import { policySize, type PolicyDocument } from "./document";
 import { type AccountPlan, planAccounts, resourcePlans } from "./plan";
 import { LIMITS } from "./quotas";
@@ -99,10 +99,12 @@ function conditionCount(doc: PolicyDocument): number {
 export function checkStatementCounts(plans: readonly AccountPlan[], file: string): ConfigIssue[] {
   return plans.flatMap((plan) =>
     resourcePlans(plan).flatMap(({ kind, resource, policy }) => {
-      const { line, column, path } = resource.at;
       const quota = kind.quota;
+      // The position only when reporting: reading it makes the source build its YAML Document (config/source.ts), seconds for a large map.
       const over = (what: string, count: number, limit: number | undefined): ConfigIssue[] =>
-        limit === undefined || count <= limit ? [] : [{ file, line, column, path, message: `${kind.policyName} of ${resource.name} has ${count} ${what}, over AWS's limit of ${limit}`, hint: kind.quotaHint }];
+        limit === undefined || count <= limit
+          ? []
+          : [{ file, line: resource.at.line, column: resource.at.column, path: resource.at.path, message: `${kind.policyName} of ${resource.name} has ${count} ${what}, over AWS's limit of ${limit}`, hint: kind.quotaHint }];
       const actions = Math.max(0, ...policy.Statement.map((s) => [s.Action].flat().length));
       return [
         ...over("statements", policy.Statement.length, quota.statements),
@@ -114,9 +116,12 @@ export function checkStatementCounts(plans: readonly AccountPlan[], file: string
   );
 }
 
-/** Plans every account and refuses (ConfigError) when any document is over its quota. */
-export function planWithinLimits(model: Model): AccountPlan[] {
-  const plans = planAccounts(model);
+/**
+ * Plans every account (or those in `only`, plan.ts) and refuses (ConfigError)
+ * when any document of those plans is over its quota.
+ */
+export function planWithinLimits(model: Model, only?: ReadonlySet<Account>): AccountPlan[] {
+  const plans = planAccounts(model, "past-quota", only);
   const tooBig = [...checkPolicySizes(plans, model.file), ...checkStatementCounts(plans, model.file)];
   if (tooBig.length > 0) throw new ConfigError(tooBig);
   return plans;

@@ -4,7 +4,7 @@
  * without synthesis.
  */
 import { byCodePoint } from "../config/order";
-import type { Account, CustomerPolicy, Group, IdentityHolder, Model, Role, SharedResource } from "../config/model";
+import type { Account, CustomerPolicy, Group, IdentityHolder, Model, Principal, Role, SharedResource } from "../config/model";
 import { type Kind, KINDS, type ResourceKind, section } from "../resources";
 import { compactAssumeRoles } from "./compact";
 import { policyDocument, policySize, type PolicyDocument, type Statement } from "./document";
@@ -14,6 +14,7 @@ import { callerPlans, type CallerPlans, mergeGithubTrust } from "./callers";
 import { KEY_POLICY_CHARACTERS, keyAdministration } from "../resources/kms";
 import { bucketKind } from "../resources/bucket";
 import { type BaselinePlans, planBaseline } from "./baseline";
+import { holderAccount, planDependencies } from "./inputs";
 
 export interface RolePlan {
   readonly role: Role;
@@ -90,8 +91,19 @@ const byRef = <T extends { ref: string }>(a: T, b: T) => byCodePoint(a.ref, b.re
  */
 export type CompactMode = "past-quota" | "never" | "always";
 
-/** Builds every account's plan. Pure: the same model always gives the same plans. */
-export function planAccounts(model: Model, compact: CompactMode = "past-quota"): AccountPlan[] {
+/**
+ * Builds every account's plan, or only those of the accounts in `only` (in map
+ * order): each exactly as planning the whole map gives it, from the
+ * declarations its plan reads (inputs.ts). Pure: the same model always gives
+ * the same plans.
+ */
+export function planAccounts(model: Model, compact: CompactMode = "past-quota", only?: ReadonlySet<Account>): AccountPlan[] {
+  // The accounts whose declarations write into the plans asked for.
+  let walked: ReadonlySet<Account> | undefined;
+  if (only) {
+    const deps = planDependencies(model);
+    walked = new Set([...only].flatMap((a) => deps.get(a) ?? []));
+  }
   const trust = new Map<Role, Statement[]>();
   const resourcePolicy = new Map<SharedResource, Statement[]>();
   const keyPolicy = new Map<SharedResource, Statement[]>();
@@ -108,15 +120,19 @@ export function planAccounts(model: Model, compact: CompactMode = "past-quota"):
 
   // Sorted walks: the output depends on the map's content, never on its order.
   for (const account of model.accounts) {
+    if (walked && !walked.has(account)) continue;
+    // An account walked only for what it grants the accounts asked for: those grants alone (their identity halves).
+    const wanted = !only || only.has(account) ? () => true : (p: Principal) => only.has(holderAccount(p)!);
     for (const role of [...account.roles].sort(byName)) {
       trust.set(role, []);
-      for (const caller of [...role.callers].sort(byRef)) record(assumeRoleGrant(role, caller), trust, role);
+      for (const caller of [...role.callers].sort(byRef)) if (wanted(caller.principal)) record(assumeRoleGrant(role, caller), trust, role);
     }
     for (const kind of KINDS) {
       for (const resource of [...section<SharedResource>(account, kind)].sort(byName)) {
         resourcePolicy.set(resource, [...kind.baseStatements(resource)]);
         if (resource.ownKey) keyPolicy.set(resource, [keyAdministration(account.id)]);
         for (const grant of [...resource.grants].sort(byRef)) {
+          if (!wanted(grant.grantee)) continue;
           const halves = resourceGrant(resource, grant, model.organizationId);
           record(halves, resourcePolicy, resource);
           if (halves.keyPolicy) push(keyPolicy, resource, halves.keyPolicy);
@@ -164,7 +180,7 @@ export function planAccounts(model: Model, compact: CompactMode = "past-quota"):
     ) as unknown as ResourcePlans;
   // The audit bucket's policy takes the compact form only past S3's quota (or always, to prove the two forms equal).
   const baseline = planBaseline(model, (explicit) => compact === "always" || (compact === "past-quota" && policySize(explicit) > bucketKind.quota.characters));
-  return model.accounts.map((account): AccountPlan => ({
+  return model.accounts.filter((account) => !only || only.has(account)).map((account): AccountPlan => ({
     account,
     policies: [...account.policies].sort(byName).map((policy) => ({
       policy,

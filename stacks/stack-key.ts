@@ -1,23 +1,28 @@
 /**
  * What one account stack is built from, as text: the key under which an
- * incremental synth (synth-cache.ts) may reuse the stack's previous output.
+ * incremental synth (synth-cache.ts) may reuse the stack's previous output
+ * without planning the account again.
  *
  * The builder (`AccountStack`) reads its props and nothing else: the account's
  * plan, the map's state block and tags, the emulator endpoint and the account's
- * import records. The plan is a graph into the frozen model (a role's callers are
- * groups of other accounts, an alert names a role elsewhere, a permission set its
- * accounts); the text walks all of it, with three rules:
+ * import records. The key holds those props with the plan's inputs in place of
+ * the plan (policies/inputs.ts: the account's declarations, those of every
+ * account that names its groups or roles, the role ARNs its compact form
+ * guards, the map-wide parts), so that a stack whose inputs did not change is
+ * neither planned nor built. The inputs are a graph into the frozen model (a
+ * role's callers are groups of other accounts, an alert names a role
+ * elsewhere, a permission set its accounts); the text walks all of it, with
+ * three rules:
  *
- * - An account of the map, the stack's own as well, is written with its own
- *   scalar fields only (name, id, region, deploy role), never its lists of
- *   groups, roles or resources: the plan lists what the stack holds itself, the
- *   stack's policies name other accounts by those fields, and every document
- *   the stack holds is already finished in the plan, computed from the whole
- *   map (so a change elsewhere that changes a policy here changes the plan here).
- * - `at` (where a declaration stands in the map file) is left out: the builder
- *   never reads it, and a line inserted above an account must not rebuild it.
- *   test/stacks/stack-key.test.ts builds each fixture's stacks from plans whose
- *   every `at`, and every account's lists, throw when read.
+ * - An account of the map met by reference (a caller's account, a resource's)
+ *   is written with its own scalar fields only (name, id, region, deploy role),
+ *   never its lists of groups, roles or resources: the inputs hold, as copies
+ *   written whole, every account whose declarations the plan reads.
+ * - `at` (where a declaration stands in the map file) is left out: the planner
+ *   and the builder read it only to locate an error, and a line inserted above
+ *   an account must not rebuild it (a kept stack's checks passed on the same
+ *   inputs). test/stacks/stack-key.test.ts builds each fixture's stacks from
+ *   plans whose every `at`, and every account's lists, throw when read.
  * - A resource kind is its id; functions are code (in the program's digest).
  *   A policy document is plain JSON (it is written to the stack as such), so
  *   it is written with JSON.stringify, the native and faster way.
@@ -26,12 +31,17 @@
  * shared parts and cycles (a role's account is the stack's own) are written once.
  * Pure; the same props always give the same text.
  */
-import type { Account } from "../config/model";
+import type { Model } from "../config/model";
+import type { PlanInputs } from "../policies/inputs";
 import { KINDS } from "../resources";
 
-/** The builder's inputs beside what the plan holds, as `AccountStack` takes them. */
-export interface StackKeyInput {
-  readonly plan: { readonly account: Account };
+/** A stack's key inputs: `AccountStack`'s props, with the plan's inputs in place of the plan. */
+export interface StackInputs {
+  readonly plan: PlanInputs;
+  readonly state: Model["state"];
+  readonly tags: Model["tags"];
+  readonly localEndpoint?: string;
+  readonly imports: ReadonlyMap<string, string>;
 }
 
 
@@ -47,10 +57,11 @@ function isDocument(obj: object): boolean {
 const LEFT_OUT = new Set(["at"]);
 
 /**
- * The canonical text of a stack's inputs. `accounts` is every account of the
- * map (the model's list), each written by its scalar fields.
+ * The canonical text of a stack's inputs ({@link StackInputs}, or the props of
+ * `AccountStack`). `accounts` is every account of the map (the model's list),
+ * each written by its scalar fields where it is met by reference.
  */
-export function stackKeyText(input: StackKeyInput, accounts: ReadonlySet<object>): string {
+export function stackKeyText(input: object, accounts: ReadonlySet<object>): string {
   const seen = new Map<object, number>();
   const parts: string[] = [];
   const scalar = (v: unknown): string | undefined => {

@@ -252,6 +252,27 @@ test("it builds exactly the stacks that changed: onboarding an account that read
   expect([...files(outdir).keys()].filter((f) => f.includes("acct5"))).toEqual([]);
 });
 
+test("a map made bad in a stack that would be built is reported as a cold synth reports it, and the folder stays as it was", async () => {
+  const map = initial(12);
+  const outdir = tempDir();
+  await synthText(render(map), outdir);
+  const before = files(outdir);
+  // One role trusted by every role and group of the map: its trust policy is over 2,048 characters.
+  map.accounts[3].roles.everyone = { assumableBy: callers(map) };
+  const messageOf = async (dir: string): Promise<string> => {
+    try {
+      await synthText(render(map), dir);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    throw new Error("the bad map was synthesized");
+  };
+  const warm = await messageOf(outdir);
+  expect(warm).toMatch(/^incremental\.yaml:\d+:\d+ accounts\.acct3\.roles\.everyone: trust policy of role acct3\/everyone is [\d,]+ characters, over AWS's limit of 2,048/m);
+  expect(warm).toBe(await messageOf(tempDir()));
+  expect(files(outdir)).toEqual(before);
+});
+
 describe("an index it cannot trust gives a cold synth", () => {
   const text = render(initial(3));
 

@@ -1,7 +1,7 @@
 /**
- * A stack's key text (stacks/stack-key.ts): everything the builder reads, and
- * nothing that leaves the stack as it is (where declarations stand in the file,
- * other accounts' own contents).
+ * A stack's key text (stacks/stack-key.ts): everything the planner and the
+ * builder read, and nothing that leaves the stack as it is (where declarations
+ * stand in the file, what other accounts hold that does not name it).
  */
 import { readFileSync } from "node:fs";
 import { Testing } from "cdktf";
@@ -10,14 +10,16 @@ import type { Model } from "../../config/model";
 import type { AccountPlan } from "../../policies/plan";
 import { KINDS } from "../../resources";
 import { AccountStack } from "../../stacks/account-stack";
+import { planInputs } from "../../policies/inputs";
 import { stackKeyText } from "../../stacks/stack-key";
 import { exampleText, plan } from "../helpers";
 
-/** Every stack's key text, by stack name. */
+/** Every stack's key text (its plan's inputs in place of the plan, as app.ts writes it), by stack name. */
 async function keys(text: string): Promise<Map<string, string>> {
-  const { model, plans } = await plan(text);
+  const { model } = await plan(text);
   const accounts = new Set<object>(model.accounts);
-  return new Map(plans.map((p) => [p.account.name, stackKeyText(props(model, p), accounts)]));
+  const inputs = planInputs(model);
+  return new Map(model.accounts.map((a) => [a.name, stackKeyText({ plan: inputs.get(a)!, state: model.state, tags: model.tags, imports: importsOf(model, a.name) }, accounts)]));
 }
 
 const props = (model: Model, p: AccountPlan) => ({ plan: p, state: model.state, tags: model.tags, imports: importsOf(model, p.account.name) });
@@ -92,3 +94,16 @@ function guardedPlan(root: AccountPlan, accounts: ReadonlySet<object>): AccountP
   };
   return copy(root) as AccountPlan;
 }
+
+test("a role named like those a group assumes in many accounts, added where it is not granted, changes the group's stack: its compact form's guard lists it", async () => {
+  // 200 accounts' role `ops`, assumed by hub/people: past a group's 5,120 characters, so the compact form (policies/compact.ts).
+  const spoke = (i: number, trusted: boolean) =>
+    `  s${i}:\n    id: "${String(200000000000 + i)}"\n    roles:\n      ops: { assumableBy: [${trusted ? "hub/people" : "service/ec2.amazonaws.com"}] }`;
+  const map = (extra: string) =>
+    `version: 1\ndefaults: { region: us-east-1 }\naccounts:\n  hub:\n    id: "100000000000"\n    groups: [people]\n${Array.from({ length: 200 }, (_, i) => spoke(i, true)).join("\n")}\n${extra}`;
+  const before = await keys(map(""));
+  const after = await keys(map(`${spoke(999, false)}\n`));
+  const guard = async (text: string) => (await plan(text)).plans.find((p) => p.account.name === "hub")!.groups[0].inlinePolicy!.Statement.find((s) => s.Sid === "DenyUngrantedRoles");
+  expect(JSON.stringify((await guard(map(`${spoke(999, false)}\n`)))?.Resource)).toContain("200000000999");
+  expect(differing(new Map([...before].filter(([name]) => name !== "s999")), after)).toEqual(["hub"]);
+});
