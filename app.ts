@@ -13,6 +13,7 @@ import { AccountStack, type AccountStackProps } from "./stacks/account-stack";
 import { stackKeyText } from "./stacks/stack-key";
 import { programDigest, stackKey, SynthCache } from "./synth-cache";
 import { StackStream } from "./stacks/stream";
+import { trickOn } from "./tricks";
 
 export interface SynthOptions {
   /** Output folder (missing parents are created); cdktf's default (cdktf.out) when undefined. */
@@ -57,7 +58,7 @@ export function synthesize(model: Model, opts: SynthOptions = {}): SynthResult {
   // Only now, with the map known good, may anything be created on disk.
   if (opts.outdir !== undefined) mkdirSync(dirname(resolve(opts.outdir)), { recursive: true });
   // One stack in memory at a time: see stacks/stream.ts.
-  const out = new StackStream(opts.outdir, { traces: opts.traces });
+  const out = new StackStream(opts.outdir, { traces: opts.traces, dropTokens: trickOn("drop-tokens") });
   const { app } = out;
   // HCL output writes two files per stack: never kept, and no index.
   const cache = app.hclOutput ? undefined : new SynthCache(app.outdir, opts.program ?? programDigest(), app.manifest.stackFileName, opts.cold);

@@ -9,6 +9,7 @@ import { runSimulation, type Simulation, type SimulationErrors } from "@cloud-co
 import { sortedUnique, statementsOf } from "./policy-json";
 import { narrow } from "./narrow";
 import type { PolicyJson, PolicyText, StatementJson } from "./types";
+import { trickOn } from "../tricks";
 
 /** One request to evaluate, with both halves: the caller's identity policies and the resource's policy. */
 export interface SimRequest {
@@ -74,7 +75,7 @@ function memoizeResourceTypes(): void {
     // Not found where expected: evaluate without the memo.
   }
 }
-memoizeResourceTypes();
+if (trickOn("memoize-resource-types")) memoizeResourceTypes();
 
 /**
  * The evaluator compares condition operator names (`BoolIfExists`, `ForAnyValue:...`)
@@ -101,7 +102,7 @@ function fastCaseInsensitiveCompare(): void {
   }
 }
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
-fastCaseInsensitiveCompare();
+if (trickOn("fast-case-compare")) fastCaseInsensitiveCompare();
 
 /**
  * GitHub's token claims as condition keys. AWS's service reference, which the

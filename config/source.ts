@@ -14,6 +14,7 @@
 import { CORE_SCHEMA, load as fastLoad } from "js-yaml";
 import type * as Yaml from "yaml";
 import type { Document, LineCounter, Node, Pair, YAMLMap } from "yaml";
+import { trickOn } from "../tricks";
 import type { ConfigIssue, Located } from "./errors";
 
 /** Maps larger than this are refused before parsing: about six times the benchmark's 10,000-account map (11 MB). */
@@ -120,7 +121,7 @@ export class Source {
 
   /** The js-yaml reading, when the map is plain enough for it (`fastReadingApplies`) and parses cleanly. */
   private fastValue(): { ok: true; value: unknown } | { ok: false } {
-    if (!fastReadingApplies(this.text)) return { ok: false };
+    if (!trickOn("yaml-fast-path") || !fastReadingApplies(this.text)) return { ok: false };
     try {
       // Throws on syntax errors and duplicate keys: the yaml path then reports them.
       // An empty document is null, as `yaml` reads it (js-yaml says undefined).
