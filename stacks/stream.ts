@@ -18,7 +18,11 @@
  *   resources, such as a role policy naming its role) in one global map that is
  *   never emptied, and each token points back to its stack. After writing a stack
  *   the stream drops the tokens registered while it was built and written; they
- *   were only ever inside that stack.
+ *   were only ever inside that stack. Measured (tricks.ts "drop-tokens";
+ *   docs/benchmarks.md, "Speed tricks", 2026-12-01): the program alone at 1,000
+ *   accounts took 64.2 s with the drop and 75.0 s without (1.10×, the median of
+ *   three interleaved rounds, at the 10% the benchmark keeps a trick for), the
+ *   same peak memory (377 MB against 378 MB), under a load average of 7 to 8.
  * - No preparing pass. `prepareStack()` adds a backend when there is none, then
  *   resolves every token of the stack once only to find references to other
  *   stacks, before synthesis resolves them all again. The stream adds the backend
