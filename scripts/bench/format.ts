@@ -4,8 +4,8 @@
  * report on stdout and the generated block of docs/benchmarks.md read the same on
  * every machine (numbers in en-US form, whatever the locale).
  *
- * scripts/bench/run.mjs bundles this file with esbuild (as it does targets.ts)
- * and requires the bundle; `npm run typecheck` checks it.
+ * scripts/bench/run.ts imports it (run.mjs bundles the two with esbuild and
+ * runs the bundle); `npm run typecheck` checks it.
  */
 import type { Row } from "./targets";
 

@@ -2,7 +2,7 @@
  * How the benchmark judges what it measured: the runs of a command summed up as
  * a row (median, min, max, highest peak), ratios between two commands run in
  * rounds, and each target of docs/benchmarks.md with its verdict. Pure functions
- * of rows: scripts/bench/run.mjs measures (spawns, times, samples memory) and
+ * of rows: scripts/bench/run.ts measures (spawns, times, samples memory) and
  * hands the rows here; test/bench/targets.test.ts judges canned rows.
  *
  * A verdict is "met", "NOT met", "not measured" (the run lacks a row the target
