@@ -14,6 +14,7 @@ import { AccountStack, type AccountStackProps } from "./stacks/account-stack";
 import { type StackInputs, stackKeyText } from "./stacks/stack-key";
 import { INDEX_FILE, type IndexEntry, programDigest, stackKey, SynthCache } from "./synth-cache";
 import { StackStream } from "./stacks/stream";
+import { trickOn } from "./tricks";
 
 export interface SynthOptions {
   /** Output folder (missing parents are created); cdktf's default (cdktf.out) when undefined. */
@@ -62,7 +63,7 @@ export function synthesize(model: Model, opts: SynthOptions = {}): SynthResult {
   let plans = warm ? undefined : planWithinLimits(model);
   if (opts.outdir !== undefined) mkdirSync(dirname(resolve(opts.outdir)), { recursive: true });
   // One stack in memory at a time: see stacks/stream.ts.
-  const out = new StackStream(opts.outdir, { traces: opts.traces });
+  const out = new StackStream(opts.outdir, { traces: opts.traces, dropTokens: trickOn("drop-tokens") });
   const { app } = out;
   // HCL output writes two files per stack: never kept, and no index.
   const cache = app.hclOutput ? undefined : new SynthCache(app.outdir, opts.program ?? programDigest(), app.manifest.stackFileName, opts.cold);

@@ -8,6 +8,7 @@ import { runSimulation, type Simulation, type SimulationErrors } from "@cloud-co
 import { sortedUnique, statementsOf } from "./policy-json";
 import { narrow, type Narrowed } from "./narrow";
 import type { PolicyJson, PolicyText, StatementJson } from "./types";
+import { trickOn } from "../tricks";
 
 /** One request to evaluate, with both halves: the caller's identity policies and the resource's policy. */
 export interface SimRequest {
@@ -51,7 +52,10 @@ export interface Evaluator {
  * answer depends only on (service, action, resource), which repeat for every
  * caller of a target, so it is memoized. The function is replaced on the module
  * object the engine calls through; if a later version moves it, nothing breaks,
- * the check is only slower. Pinned version: package.json.
+ * the check is only slower. Pinned version: package.json. Measured (tricks.ts
+ * "memoize-resource-types"; docs/benchmarks.md, "Speed tricks", 2026-12-01): the
+ * access check at 100 accounts took 69.3 s with the memo and 82.3 s without (1.17×,
+ * the median of three interleaved rounds, noisy: 1.2, 2.0, 1.0), load average 8 to 9.
  */
 function memoizeResourceTypes(): void {
   try {
@@ -73,7 +77,7 @@ function memoizeResourceTypes(): void {
     // Not found where expected: evaluate without the memo.
   }
 }
-memoizeResourceTypes();
+if (trickOn("memoize-resource-types")) memoizeResourceTypes();
 
 /**
  * The evaluator compares condition operator names (`BoolIfExists`, `ForAnyValue:...`)
@@ -82,7 +86,10 @@ memoizeResourceTypes();
  * (docs/benchmarks.md). For printable ASCII, which every operator name is, that
  * comparison is equality after lowercasing; other text goes to the original. Both
  * exported functions are replaced (the second calls the first directly), on the
- * module object the engine calls through, as above.
+ * module object the engine calls through, as above. Measured (tricks.ts
+ * "fast-case-compare"; docs/benchmarks.md, "Speed tricks", 2026-12-01): the access
+ * check at 100 accounts took 65.0 s with it and 74.8 s without (1.19×, rounds 1.2,
+ * 1.3, 1.2), load average 8 to 10.
  */
 function fastCaseInsensitiveCompare(): void {
   try {
@@ -100,7 +107,7 @@ function fastCaseInsensitiveCompare(): void {
   }
 }
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
-fastCaseInsensitiveCompare();
+if (trickOn("fast-case-compare")) fastCaseInsensitiveCompare();
 
 /**
  * GitHub's token claims as condition keys. AWS's service reference, which the

@@ -4,8 +4,8 @@
  * report on stdout and the generated block of docs/benchmarks.md read the same on
  * every machine (numbers in en-US form, whatever the locale).
  *
- * scripts/bench/run.mjs bundles this file with esbuild (as it does targets.ts)
- * and requires the bundle; `npm run typecheck` checks it.
+ * scripts/bench/run.ts imports it (run.mjs bundles the two with esbuild and
+ * runs the bundle); `npm run typecheck` checks it.
  */
 import type { Row } from "./targets";
 
@@ -59,6 +59,8 @@ export const LABELS: Readonly<Record<Row["measure"], string>> = {
   test: "npm test",
   "onboard-cold": "cold synth, one account onboarded (node dist/main.js, empty folder)",
   incremental: "incremental synth, one account onboarded (node dist/main.js, the last synth's folder)",
+  "trick-off": "a speed trick's work, the trick off (BENCH_TRICKS_OFF)",
+  "trick-on": "a speed trick's work, the trick on",
 };
 
 /** The baseline's measure a measure of ours is set against. */
@@ -129,4 +131,23 @@ export function floorText(f: FloorFigures | NoFigures): string {
   if (!("floorMs" in f)) return why(f);
   const differ = f.differing.length === 0 ? "byte for byte" : `bytes differ in ${f.differing.slice(0, 3).join(", ")}${f.differing.length > 3 ? ` and ${n(f.differing.length - 3)} more` : ""}`;
   return `${fmtMs(f.floorMs)} to serialize and write ${n(f.files)} files (${(f.bytes / 1024 / 1024).toFixed(1)} MB, the same JSON as the program's; ${differ}); the program took ${fmtMs(f.programMs)}`;
+}
+
+/** One speed trick as the benchmark measured it: the work, its size, the machine's load around it, and the verdict. */
+export interface TrickFigures {
+  readonly trick: string;
+  readonly where: string;
+  readonly work: string;
+  readonly size: number;
+  /** The 1-minute load average before the first round and after the last. */
+  readonly load: readonly [number, number];
+  readonly verdict: string;
+  readonly measured: string;
+}
+
+export const TRICK_HEADERS = ["trick", "where", "work", "accounts", "load average", "measured", "verdict"] as const;
+
+/** One line of the speed tricks' table per trick, in TRICK_HEADERS' order. */
+export function trickTableRows(tricks: readonly TrickFigures[]): string[][] {
+  return tricks.map((t) => [t.trick, t.where, t.work, n(t.size), `${t.load[0].toFixed(2)} → ${t.load[1].toFixed(2)}`, t.measured, t.verdict]);
 }

@@ -4,7 +4,7 @@
  *
  *   node scripts/bench/run.mjs generate --accounts 1000 [--seed 42] [--out FILE]
  *
- * (run.mjs bundles this file with esbuild, as scripts/build.mjs bundles main.ts.)
+ * (run.ts imports it; run.mjs bundles them with esbuild, as scripts/build.mjs bundles main.ts.)
  *
  * Shape:
  * - `identity`, the people's account: groups admins, developers and readers, each

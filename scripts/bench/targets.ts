@@ -2,7 +2,7 @@
  * How the benchmark judges what it measured: the runs of a command summed up as
  * a row (median, min, max, highest peak), ratios between two commands run in
  * rounds, and each target of docs/benchmarks.md with its verdict. Pure functions
- * of rows: scripts/bench/run.mjs measures (spawns, times, samples memory) and
+ * of rows: scripts/bench/run.ts measures (spawns, times, samples memory) and
  * hands the rows here; test/bench/targets.test.ts judges canned rows.
  *
  * A verdict is "met", "NOT met", "not measured" (the run lacks a row the target
@@ -12,7 +12,7 @@
 import { fmtKb, fmtMs, n } from "./format";
 
 /** What the benchmark runs (docs/benchmarks.md, "Measures"). */
-export type Measure = "load" | "program" | "synth" | "access" | "baseline-program" | "baseline-synth" | "test" | "onboard-cold" | "incremental";
+export type Measure = "load" | "program" | "synth" | "access" | "baseline-program" | "baseline-synth" | "test" | "onboard-cold" | "incremental" | "trick-off" | "trick-on";
 
 /** One run of a command: `ok`, or `failed` / `timeout` with the line of output that says why. */
 export interface Run {
@@ -314,4 +314,46 @@ export const TARGETS: readonly TargetRule[] = [
 /** Each target with its verdict computed from the rows (and the maps' grants). */
 export function evaluateTargets(rows: readonly Row[], maps: ReadonlyMap<number, MapGrants>): Target[] {
   return TARGETS.map((t) => ({ name: t.name, ...t.judge({ rows, maps }) }));
+}
+
+/**
+ * A speed trick (tricks.ts) earns its keep when the same work, in the same run
+ * and in rounds, takes at least this much longer with the trick switched off
+ * (off/on wall time, the median of the rounds' ratios), or peaks at least this
+ * much higher in memory (the largest process's high-water mark): 10%, below which
+ * a trick's cost to the reader buys too little, and a shared machine's noise
+ * between rounds (a few percent) could decide it.
+ */
+export const TRICK_KEEP = 1.1;
+
+export type TrickVerdict = "earns its keep" | "does not earn its keep" | "not measured";
+
+export interface TrickJudgement {
+  readonly verdict: TrickVerdict;
+  readonly measured: string;
+  /** off/on wall time. */
+  readonly time?: number;
+  /** off/on peak memory. */
+  readonly memory?: number;
+}
+
+/** The verdict on one trick from its two rows: the work with the trick off and on, run in rounds. */
+export function judgeTrick(off: Row | undefined, on: Row | undefined): TrickJudgement {
+  const o = ranOk(off, "the run with the trick off");
+  if ("verdict" in o) return { verdict: "not measured", measured: `off: ${o.measured}` };
+  const w = ranOk(on, "the run with the trick on");
+  if ("verdict" in w) return { verdict: "not measured", measured: `on: ${w.measured}` };
+  const t = pairedRatio(w, o);
+  const peak = (r: MeasuredRow) => r.largestKb ?? r.peakKb;
+  const po = peak(o);
+  const pw = peak(w);
+  const memory = po !== undefined && pw !== undefined && pw > 0 ? po / pw : undefined;
+  const earns = t.ratio >= TRICK_KEEP || (memory !== undefined && memory >= TRICK_KEEP);
+  const mem = memory === undefined ? "peak memory not measured" : `peak ${fmtKb(po)} off, ${fmtKb(pw)} on (${memory.toFixed(2)}×)`;
+  return {
+    verdict: earns ? "earns its keep" : "does not earn its keep",
+    measured: `off/on time ${t.ratio.toFixed(2)} (${t.how ?? "the medians"}; ${fmtMs(o.wallMs)} off, ${fmtMs(w.wallMs)} on); ${mem}; keep at ≥${TRICK_KEEP.toFixed(2)} in either`,
+    time: t.ratio,
+    memory,
+  };
 }

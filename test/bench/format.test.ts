@@ -1,5 +1,5 @@
 /** How the benchmark writes figures and tables: the same text on every machine. */
-import { floorText, fmtKb, fmtMem, fmtMs, mdTable, n, pct, phasesText, resultRows, textTable } from "../../scripts/bench/format";
+import { floorText, fmtKb, fmtMem, fmtMs, mdTable, n, pct, phasesText, resultRows, textTable, TRICK_HEADERS, trickTableRows } from "../../scripts/bench/format";
 import { summarize, type Row } from "../../scripts/bench/targets";
 
 test.each<[number | undefined, string]>([
@@ -69,5 +69,15 @@ describe("where the time goes", () => {
     expect(floorText({ status: "not measured", note: "the program did not complete, so there is no output to write again" })).toBe(
       "not measured: the program did not complete, so there is no output to write again",
     );
+  });
+});
+
+describe("trickTableRows", () => {
+  test("one line per trick: where, work, size in en-US form, the load before and after, the measure and the verdict", () => {
+    const rows = trickTableRows([
+      { trick: "yaml-fast-path", where: "config/source.ts", work: "load + validate", size: 10000, load: [1.234, 2.5], verdict: "earns its keep", measured: "off/on time 4.00" },
+    ]);
+    expect(rows).toEqual([["yaml-fast-path", "config/source.ts", "load + validate", "10,000", "1.23 → 2.50", "off/on time 4.00", "earns its keep"]]);
+    expect(rows[0]).toHaveLength(TRICK_HEADERS.length);
   });
 });

@@ -2,7 +2,7 @@
  * The benchmark's judging, from canned rows: each target met, NOT met and not
  * measured, with the whole text it writes; the medians and paired ratios behind them.
  */
-import { evaluateTargets, median, pairedGrowth, pairedRatio, summarize, TARGETS, type MapGrants, type Measure, type MeasuredRow, type Row, type Run } from "../../scripts/bench/targets";
+import { evaluateTargets, judgeTrick, median, pairedGrowth, pairedRatio, summarize, TARGETS, type MapGrants, type Measure, type MeasuredRow, type Row, type Run } from "../../scripts/bench/targets";
 
 const MB = 1024;
 const GB = 1024 * 1024;
@@ -161,5 +161,55 @@ describe("the targets", () => {
     ["npm test", "not measured", [], "not measured", "npm test not in this run"],
   ])("%s: %s", (prefix, _case, rows, verdict, measured) => {
     expect(judge(prefix, rows)).toEqual({ verdict, measured });
+  });
+});
+
+describe("judgeTrick: a speed trick earns its keep at ≥10% in time or in memory", () => {
+  test("GIVEN the work 30% slower with the trick off, round by round, THEN it earns its keep", () => {
+    const off = ok("trick-off", 10000, [1300, 2600, 1300], { peakKb: 400 * MB });
+    const on = ok("trick-on", 10000, [1000, 2000, 1000], { peakKb: 400 * MB });
+    expect(judgeTrick(off, on)).toEqual({
+      verdict: "earns its keep",
+      measured: "off/on time 1.30 (median of the rounds' 1.3, 1.3, 1.3; of the medians 1.3; 1.30 s off, 1.00 s on); peak 400 MB off, 400 MB on (1.00×); keep at ≥1.10 in either",
+      time: 1.3,
+      memory: 1,
+    });
+  });
+
+  test("GIVEN the same time but a 3× peak with the trick off (the largest process), THEN it earns its keep", () => {
+    const off = ok("trick-off", 1000, [5000, 5100], { peakKb: 1300 * MB, largestKb: 1200 * MB });
+    const on = ok("trick-on", 1000, [5000, 5000], { peakKb: 500 * MB, largestKb: 400 * MB });
+    const j = judgeTrick(off, on);
+    expect(j.verdict).toBe("earns its keep");
+    expect(j.memory).toBeCloseTo(3);
+    expect(j.measured).toContain("peak 1.17 GB off, 400 MB on (3.00×)");
+  });
+
+  test("GIVEN 5% slower off and the same memory, THEN it does not earn its keep", () => {
+    const off = ok("trick-off", 100, [1050, 1050, 1050], { peakKb: 200 * MB });
+    const on = ok("trick-on", 100, [1000, 1000, 1000], { peakKb: 200 * MB });
+    const j = judgeTrick(off, on);
+    expect(j.verdict).toBe("does not earn its keep");
+    expect(j.time).toBeCloseTo(1.05);
+  });
+
+  test("GIVEN the rounds' ratios, THEN they decide, not the ratio of the medians", () => {
+    // Round 2 ran on a loaded machine for both: the medians alone say 1.0, the rounds 1.2.
+    const off = ok("trick-off", 100, [1200, 3000, 1200]);
+    const on = ok("trick-on", 100, [1000, 2500, 3000]);
+    const j = judgeTrick(off, on);
+    expect(j.time).toBeCloseTo(1.2);
+    expect(j.verdict).toBe("earns its keep");
+    expect(j.measured).toContain("peak memory not measured");
+  });
+
+  test("GIVEN a failed run with the trick off, THEN it is not measured, with the failure", () => {
+    const off = summarize({ measure: "trick-off", size: 100 }, [{ status: "failed", note: "exit 1: boom", exit: 1, wallMs: 10 }]);
+    const on = ok("trick-on", 100, [1000]);
+    expect(judgeTrick(off, on)).toEqual({ verdict: "not measured", measured: "off: failed: exit 1: boom" });
+  });
+
+  test("GIVEN no row with the trick on, THEN it is not measured", () => {
+    expect(judgeTrick(ok("trick-off", 100, [1000]), undefined)).toEqual({ verdict: "not measured", measured: "on: the run with the trick on not in this run" });
   });
 });

@@ -6,21 +6,18 @@
 //   import * as aws from "@cdktf/provider-aws";                   ... new aws.iamRole.IamRole(...)
 // The copy gets the template's tsconfig and cdktf.json, whose app is
 // `npx ts-node main.ts` (ts-node type-checks the whole program on every run).
-//
-//   node scripts/bench/baseline.mjs [DIR]      (default .cache/bench/baseline)
+// scripts/bench/run.ts prepares it in .cache/bench/baseline.
 import { buildSync } from "esbuild";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, relative } from "node:path";
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 /**
  * The app's sources: the project files `main.ts` imports, directly or not, as
  * esbuild resolves them, and the folders they are in whole, since esbuild does not
  * see imports of types alone (a list written by hand went stale twice as modules
  * were added). Tests and scripts stay behind.
  */
-function appSources() {
+function appSources(ROOT: string): string[] {
   const { metafile } = buildSync({ absWorkingDir: ROOT, entryPoints: [join(ROOT, "main.ts")], bundle: true, platform: "node", packages: "external", write: false, metafile: true, logLevel: "silent" });
   const files = Object.keys(metafile.inputs).filter((f) => f.endsWith(".ts") && !f.includes("node_modules/"));
   return [...new Set(files.map((f) => f.split("/")[0]))].sort();
@@ -29,9 +26,9 @@ function appSources() {
 const PROVIDER = "@cdktf/provider-aws";
 
 /** `lib/<folder>` → the namespace the provider's index exports it as (`iam-role` → `iamRole`). */
-function providerNamespaces(root) {
+function providerNamespaces(root: string): Map<string, string> {
   const index = readFileSync(join(root, "node_modules", PROVIDER, "lib/index.d.ts"), "utf8");
-  const out = new Map();
+  const out = new Map<string, string>();
   for (const m of index.matchAll(/export \* as (\w+) from '\.\/([^']+)'/g)) out.set(m[2], m[1]);
   return out;
 }
@@ -39,9 +36,9 @@ function providerNamespaces(root) {
 const DEEP_IMPORT = /import\s+(type\s+)?\{([^}]*)\}\s+from\s+["']@cdktf\/provider-aws\/lib\/([^"'/]+)(?:\/index(?:\.js)?)?["'];?[ \t]*\n?/g;
 
 /** Rewrites one file's deep provider imports to the namespace form; returns the new text and what it rewrote. */
-export function rewriteImports(text, namespaces, file = "<text>") {
-  const renames = [];
-  const body = text.replace(DEEP_IMPORT, (_all, _type, names, folder) => {
+export function rewriteImports(text: string, namespaces: ReadonlyMap<string, string>, file = "<text>"): { text: string; renames: { local: string; qualified: string }[] } {
+  const renames: { local: string; qualified: string }[] = [];
+  const body = text.replace(DEEP_IMPORT, (_all: string, _type: string | undefined, names: string, folder: string) => {
     const ns = namespaces.get(folder);
     if (!ns) throw new Error(`${file}: ${PROVIDER}/lib/${folder} is not exported by the provider's index`);
     for (const spec of names.split(",").map((s) => s.trim()).filter(Boolean)) {
@@ -64,7 +61,7 @@ export function rewriteImports(text, namespaces, file = "<text>") {
   return { text: out, renames };
 }
 
-function tsFiles(dir) {
+function tsFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) return tsFiles(path);
@@ -78,8 +75,8 @@ function tsFiles(dir) {
  * (Object.hasOwn, #private), esModuleInterop (default imports of CommonJS
  * packages) and node's types.
  */
-function templateTsconfig() {
-  const template = JSON.parse(readFileSync(join(ROOT, "node_modules/@cdktf/cli-core/templates/typescript/tsconfig.json"), "utf8"));
+function templateTsconfig(ROOT: string): object {
+  const template = JSON.parse(readFileSync(join(ROOT, "node_modules/@cdktf/cli-core/templates/typescript/tsconfig.json"), "utf8")) as { compilerOptions?: object };
   return { ...template, compilerOptions: { ...template.compilerOptions, lib: ["es2022"], target: "ES2022", esModuleInterop: true, types: ["node"] } };
 }
 
@@ -88,10 +85,10 @@ function templateTsconfig() {
  * there, and returns how many files and imports it rewrote. `dir` holds no
  * package.json, so `npx ts-node` finds the project's ts-node and node_modules above it.
  */
-export function prepareBaseline(dir = join(ROOT, ".cache/bench/baseline")) {
+export function prepareBaseline(ROOT: string, dir: string): { dir: string; files: number; imports: number } {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  for (const s of appSources()) cpSync(join(ROOT, s), join(dir, s), { recursive: true, filter: (src) => statSync(src).isDirectory() || src.endsWith(".ts") });
+  for (const s of appSources(ROOT)) cpSync(join(ROOT, s), join(dir, s), { recursive: true, filter: (src) => statSync(src).isDirectory() || src.endsWith(".ts") });
   const namespaces = providerNamespaces(ROOT);
   let files = 0;
   let imports = 0;
@@ -103,14 +100,9 @@ export function prepareBaseline(dir = join(ROOT, ".cache/bench/baseline")) {
       imports += renames.length;
     }
   }
-  writeFileSync(join(dir, "tsconfig.json"), `${JSON.stringify(templateTsconfig(), null, 2)}\n`);
-  const template = JSON.parse(readFileSync(join(ROOT, "node_modules/@cdktf/cli-core/templates/typescript/cdktf.json"), "utf8").replace("{{futureFlags}}", ""));
+  writeFileSync(join(dir, "tsconfig.json"), `${JSON.stringify(templateTsconfig(ROOT), null, 2)}\n`);
+  const template = JSON.parse(readFileSync(join(ROOT, "node_modules/@cdktf/cli-core/templates/typescript/cdktf.json"), "utf8").replace("{{futureFlags}}", "")) as object;
   writeFileSync(join(dir, "cdktf.json"), `${JSON.stringify({ ...template, projectId: "benchmark-baseline", sendCrashReports: "false" }, null, 2)}\n`);
   if (existsSync(join(dir, "package.json"))) throw new Error(`${dir} must not hold a package.json`);
   return { dir, files, imports };
-}
-
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const r = prepareBaseline(process.argv[2] ? resolve(process.argv[2]) : undefined);
-  process.stdout.write(`${relative(ROOT, r.dir)}: ${r.imports} imports in ${r.files} files rewritten to import * as aws from "${PROVIDER}"\n`);
 }
