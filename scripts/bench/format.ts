@@ -105,7 +105,7 @@ export interface PhaseFigures {
   readonly wallMs: number;
 }
 
-/** What scripts/bench/floor.mjs prints, with the program's own time to set it against. */
+/** What scripts/bench/floor.ts prints, with the program's own time to set it against. */
 export interface FloorFigures {
   readonly status: "ok";
   readonly files: number;
