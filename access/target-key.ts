@@ -38,12 +38,8 @@ const sha256 = (text: string): string => createHash("sha256").update(text).diges
 /** A function from a target to its key, for the targets of one front. */
 export type TargetKeys = (t: TargetSpec) => string;
 
-/** Which parts the key is made of: all of them, unless a test leaves one out to see the check catch it. */
-export const KEY_PARTS = ["target", "candidates", "outsiders", "intents", "intentCallers", "groups", "unassigned", "organization"] as const;
-export type KeyPart = (typeof KEY_PARTS)[number];
-
-/** The keys of a front's targets. `without`: parts left out (tests only: a key without a part must make the incremental check differ). */
-export function targetKeys(front: Pick<Front, "model" | "inventory" | "callers" | "candidates" | "intents">, without: ReadonlySet<KeyPart> = new Set()): TargetKeys {
+/** The keys of a front's targets. */
+export function targetKeys(front: Pick<Front, "model" | "inventory" | "callers" | "candidates" | "intents">): TargetKeys {
   const digests = new WeakMap<object, string>();
   const digest = (obj: object, text: () => string): string => {
     let d = digests.get(obj);
@@ -64,7 +60,6 @@ export function targetKeys(front: Pick<Front, "model" | "inventory" | "callers" 
   const groupsByStack = groupBy(front.callers.filter((c) => c.kind === "group"), (c) => c.stack ?? "");
   const intentsByTarget = groupBy(front.intents, (i) => i.target);
   const organization = front.model.organizationId ?? "";
-  const use = (part: KeyPart, text: () => string): string => (without.has(part) ? "" : text());
 
   return (t) => {
     const candidates = front.candidates.get(t.id) ?? [];
@@ -72,14 +67,14 @@ export function targetKeys(front: Pick<Front, "model" | "inventory" | "callers" 
     const intentCallers = intents.map((i) => callerById.get(i.caller));
     const stacks = [...new Set(intentCallers.map((c) => c?.stack).filter((s): s is string => s !== undefined))];
     const lines = [
-      use("organization", () => `organization ${JSON.stringify(organization)}`),
-      use("target", () => `target ${whole(t)}`),
-      use("candidates", () => `candidates ${candidates.map(whole).join(" ")}`),
-      use("outsiders", () => `outsiders ${outsiders.map(whole).join(" ")}`),
-      use("intents", () => `intents ${intents.map(grant).join(" ")}`),
-      use("intentCallers", () => `intent callers ${intentCallers.map((c) => (c ? whole(c) : "-")).join(" ")}`),
-      use("groups", () => `groups ${stacks.map((s) => `${JSON.stringify(s)}:${(groupsByStack.get(s) ?? []).map(whole).join(",")}`).join(" ")}`),
-      use("unassigned", () => `unassigned ${candidates.map((c) => (c.kind === "sso" ? unassignedOf(c) : "-")).join(" ")}`),
+      `organization ${JSON.stringify(organization)}`,
+      `target ${whole(t)}`,
+      `candidates ${candidates.map(whole).join(" ")}`,
+      `outsiders ${outsiders.map(whole).join(" ")}`,
+      `intents ${intents.map(grant).join(" ")}`,
+      `intent callers ${intentCallers.map((c) => (c ? whole(c) : "-")).join(" ")}`,
+      `groups ${stacks.map((s) => `${JSON.stringify(s)}:${(groupsByStack.get(s) ?? []).map(whole).join(",")}`).join(" ")}`,
+      `unassigned ${candidates.map((c) => (c.kind === "sso" ? unassignedOf(c) : "-")).join(" ")}`,
     ];
     return sha256(lines.join("\n"));
   };
