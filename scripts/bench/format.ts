@@ -59,6 +59,8 @@ export const LABELS: Readonly<Record<Row["measure"], string>> = {
   test: "npm test",
   "onboard-cold": "cold synth, one account onboarded (node dist/main.js, empty folder)",
   incremental: "incremental synth, one account onboarded (node dist/main.js, the last synth's folder)",
+  "access-onboard-cold": "cold access check, one account onboarded (scripts/access.mjs, ACCESS_COLD=1)",
+  "access-incremental": "incremental access check, one account onboarded (scripts/access.mjs, the last check's cache)",
 };
 
 /** The baseline's measure a measure of ours is set against. */
