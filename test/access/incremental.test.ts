@@ -337,3 +337,21 @@ describe("every part of a target's key changes it (target-key.ts)", () => {
     expect(targetKeys(after)(t2)).not.toBe(same);
   });
 });
+
+test("a candidate's identity statement that cannot apply to the target, or a Resource entry that names another, leaves its key; one that can apply changes it", async () => {
+  const { model, outdir } = await synthesized();
+  const f = await analyze(model, outdir);
+  const t = f.targets.find((x) => (f.candidates.get(x.id) ?? []).some((c) => c.identity.length > 0))!;
+  const c = f.candidates.get(t.id)!.find((x) => x.identity.length > 0)!;
+  const withStatement = (resource: string | string[]) => {
+    const [p, ...rest] = c.identity;
+    const statements = [...(Array.isArray(p.document.Statement) ? p.document.Statement : [p.document.Statement]), { Effect: "Deny", Action: "*", Resource: resource }];
+    const changed = { ...c, identity: [{ ...p, document: { ...p.document, Statement: statements } }, ...rest] };
+    return targetKeys({ ...f, candidates: new Map([...f.candidates, [t.id, f.candidates.get(t.id)!.map((x) => (x === c ? changed : x))]]) })(t);
+  };
+  const key = targetKeys(f)(t);
+  expect(withStatement("arn:aws:s3:::another-bucket-entirely")).toBe(key);
+  expect(withStatement(["arn:aws:s3:::another-bucket-entirely", t.actions[0].resource])).not.toBe(key);
+  expect(withStatement(t.actions[0].resource)).not.toBe(key);
+  expect(withStatement("*")).not.toBe(key);
+});
