@@ -45,13 +45,13 @@ function projectRoot(): string {
 /** The folders and files the program's TypeScript sources are in (what the bundle is built from). */
 const SOURCES = ["main.ts", "app.ts", "synth-cache.ts", "config", "policies", "resources", "stacks"];
 
-function sourceFiles(root: string): string[] {
+function sourceFiles(root: string, sources: readonly string[]): string[] {
   const out: string[] = [];
   const visit = (path: string): void => {
     if (statSync(path).isDirectory()) for (const name of readdirSync(path).sort(byCodePoint)) visit(join(path, name));
     else if (path.endsWith(".ts")) out.push(path);
   };
-  for (const p of SOURCES) if (existsSync(join(root, p))) visit(join(root, p));
+  for (const p of sources) if (existsSync(join(root, p))) visit(join(root, p));
   return out;
 }
 
@@ -64,7 +64,7 @@ function installed(name: string): string {
   }
 }
 
-let programMemo: string | undefined;
+const programMemo = new Map<string, string>();
 
 /**
  * The program's identity: package.json's version, the digest of the running
@@ -73,15 +73,28 @@ let programMemo: string | undefined;
  * (dependencies stay outside it, and are named by their versions).
  */
 export function programDigest(): string {
-  if (programMemo !== undefined) return programMemo;
+  return programDigestOf(SOURCES, ["cdktf", "@cdktf/provider-aws", "constructs"]);
+}
+
+/**
+ * The same for a program made of other sources and dependencies (the access
+ * check's, access/access-cache.ts): `sources` are the folders and files it runs
+ * from under jest, `deps` the packages whose installed versions it depends on.
+ */
+export function programDigestOf(sources: readonly string[], deps: readonly string[]): string {
+  const memoKey = `${sources.join("\n")}\u0000${deps.join("\n")}`;
+  const memo = programMemo.get(memoKey);
+  if (memo !== undefined) return memo;
   const root = projectRoot();
   const hash = createHash("sha256");
   const version = existsSync(join(root, "package.json")) ? (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version?: string }).version : undefined;
   hash.update(`version ${version ?? "none"}\n`);
-  for (const dep of ["cdktf", "@cdktf/provider-aws", "constructs"]) hash.update(`${dep} ${installed(dep)}\n`);
-  const code = __filename.endsWith(".js") ? [__filename] : sourceFiles(root);
+  for (const dep of deps) hash.update(`${dep} ${installed(dep)}\n`);
+  const code = __filename.endsWith(".js") ? [__filename] : sourceFiles(root, sources);
   for (const file of code) hash.update(`${file.slice(root.length)} ${sha256(readFileSync(file))}\n`);
-  return (programMemo = hash.digest("hex"));
+  const digest = hash.digest("hex");
+  programMemo.set(memoKey, digest);
+  return digest;
 }
 
 const Annotation = z.object({ constructPath: z.string(), level: z.string(), message: z.string(), stacktrace: z.array(z.string()).optional() }).strict();

@@ -13,7 +13,7 @@ import { intendedAccess } from "./intent";
 import { readInventory } from "./inventory";
 import { lintStacks } from "./lint";
 import { callersOf, targetsOf } from "./principals";
-import { assignShards, evaluateShard, type Front, mergeShards, type ShardResult } from "./shards";
+import { assignShards, evaluateShard, type Front, mergeShards, type Reusable, type ShardResult, type TargetResult } from "./shards";
 import type { Access, Finding, Verdict } from "./types";
 
 export interface Analysis extends Front {
@@ -22,6 +22,10 @@ export interface Analysis extends Front {
   readonly findings: readonly Finding[];
   /** Distinct requests the evaluators ran (with shards, each shard's own). */
   readonly evaluations: number;
+  /** Each target's result under its key, in the front's order: what the next incremental check may reuse (access-cache.ts). */
+  readonly results: readonly TargetResult[];
+  /** How many targets were evaluated; the others' results were reused. */
+  readonly evaluated: number;
 }
 
 /** One shard's share of the evaluation, to be run elsewhere (another thread: tools/access-worker.ts), which loads the map from its text. */
@@ -29,6 +33,8 @@ export interface ShardJob {
   readonly outdir: string;
   readonly shard: number;
   readonly shards: number;
+  /** The previous results of the shard's targets, to reuse where their key is unchanged. */
+  readonly reuse?: readonly TargetResult[];
 }
 
 /** Runs shards 1 to `shards - 1` of an analysis elsewhere; shard 0 is evaluated where the analysis runs. */
@@ -57,27 +63,34 @@ export async function frontOf(model: Model, outdir: string, evaluator: Evaluator
 export async function runShard(model: Model, job: ShardJob): Promise<ShardResult> {
   const evaluator = createEvaluator();
   const front = await frontOf(model, job.outdir, evaluator);
-  return evaluateShard(front, evaluator, assignShards(front, job.shards), job.shard);
+  return evaluateShard(front, evaluator, assignShards(front, job.shards), job.shard, new Map((job.reuse ?? []).map((r) => [r.target, r])));
 }
 
 /**
  * Analyzes the stacks in `outdir` (a `cdktf.out`) against `model`. `names` are
  * how messages name the map and the folder (default: the map's file and `outdir`).
  * With a `runner`, the evaluation is split by target between this thread and the
- * runner's (access/shards.ts); the result is the same.
+ * runner's (access/shards.ts); the result is the same. With `reuse` (the results of
+ * a previous check, access-cache.ts), every target whose key is unchanged takes
+ * its previous result instead of being evaluated; the result is the same again.
  */
-export async function analyze(model: Model, outdir: string, names?: { readonly mapFile: string; readonly outdir: string }, runner?: ShardRunner): Promise<Analysis> {
+export async function analyze(model: Model, outdir: string, names?: { readonly mapFile: string; readonly outdir: string }, runner?: ShardRunner, reuse: Reusable = new Map()): Promise<Analysis> {
   const evaluator = createEvaluator();
   const front = await frontOf(model, outdir, evaluator);
   const shards = Math.max(1, runner?.shardsFor(front.targets.length) ?? 1);
   const owner = assignShards(front, shards);
-  const elsewhere = Array.from({ length: shards - 1 }, (_, i) => runner!.run({ outdir, shard: i + 1, shards }));
-  const mine = await evaluateShard(front, evaluator, owner, 0);
+  // Each thread is sent the previous results of its own targets only.
+  const reuseOf = (shard: number) => front.targets.flatMap((t) => (owner.get(t.id) === shard ? (reuse.get(t.id) ?? []) : []));
+  const elsewhere = Array.from({ length: shards - 1 }, (_, i) => runner!.run({ outdir, shard: i + 1, shards, ...(reuse.size > 0 ? { reuse: reuseOf(i + 1) } : {}) }));
+  const mine = await evaluateShard(front, evaluator, owner, 0, reuse);
   const others = await Promise.all(elsewhere);
-  const { access, probeFailed } = mergeShards(owner, [mine, ...others]);
+  const { access, probeFailed } = mergeShards([mine, ...others]);
   const { inventory, callers, targets, candidates, intents } = front;
   const verdict = await checkAccess({ model, inventory, callers, targets, access, intents, evaluator, candidates, probeFailed, names: names ?? { mapFile: model.file, outdir } });
   const findings = await lintStacks({ inventory, access });
   const evaluations = evaluator.runs + others.reduce((n, r) => n + r.evaluations, 0);
-  return { model, inventory, callers, targets, candidates, access, intents, verdict, findings, evaluations };
+  const byId = new Map([mine, ...others].flatMap((r) => r.targets).map((r) => [r.target, r]));
+  const results = targets.map((t) => byId.get(t.id)!);
+  const evaluated = [mine, ...others].reduce((n, r) => n + r.evaluated, 0);
+  return { model, inventory, callers, targets, candidates, access, intents, verdict, findings, evaluations, results, evaluated };
 }

@@ -13,6 +13,10 @@
  *                      and one per 250 targets)
  *   -h, --help         print the usage and exit 0
  *
+ * Incremental: a target whose key (access/target-key.ts) is the one recorded in
+ * <out>/access-cache.json takes its result from there (access/access-cache.ts);
+ * ACCESS_COLD=1 evaluates every target.
+ *
  * Exit status (the first that applies):
  *   1  the gate failed, the map is bad or does not match the stacks, or (with --expect-unchanged) the files are stale
  *   2  a usage error (unknown option, missing value, stray argument, unknown git revision) or an internal error
@@ -30,6 +34,7 @@ import { Worker } from "node:worker_threads";
 import { synthesizeModel } from "../app";
 import { analyze, type Analysis, type ShardRunner, TARGETS_PER_THREAD } from "../access/analyze";
 import type { ShardResult } from "../access/shards";
+import { ACCESS_CACHE_FILE, accessProgramDigest, readAccessCache, writeAccessCache } from "../access/access-cache";
 import { diffAccess, renderDiff, renderDiffJson, type AccessDiff } from "../access/diff";
 import { passes, reaches, renderAwsConfig, renderJson, renderMarkdown, verdictWord } from "../access/report";
 import { ConfigError } from "../config/errors";
@@ -71,6 +76,10 @@ options:
   --json              with --unused: print JSON
   --endpoint URL      with --unused: an emulator's endpoint (default $LOCAL_AWS_ENDPOINT; else AWS)
   -h, --help          print this and exit 0
+
+Each target whose inputs did not change since the last check of --out takes that check's
+result (<out>/${ACCESS_CACHE_FILE}); the report is the one a cold check writes. ACCESS_COLD=1
+evaluates every target (and still writes the cache); --expect-unchanged writes no cache.
 
 exit status (the first that applies):
   1  the gate failed, the map is bad or does not match the stacks, or the files are stale
@@ -178,7 +187,10 @@ async function main(): Promise<number> {
   }
   if (!existsSync(join(o.out, "stacks"))) throw new InputError(`${o.out}/stacks does not exist: synthesize first (npm run synth, or add --synth)`);
   const names = { mapFile: shown(o.map), outdir: shown(o.out) };
-  const analysis = await analyze(model, o.out, names, threadRunner(o.threads, mapText));
+  // The incremental check: each target whose key is unchanged since the last check into this folder takes its result from then (access/access-cache.ts).
+  const program = accessProgramDigest();
+  const reuse = readAccessCache(o.out, program, Boolean(process.env.ACCESS_COLD));
+  const analysis = await analyze(model, o.out, names, threadRunner(o.threads, mapText), reuse);
   // Stacks from another map: every other finding would be noise, and the report wrong.
   const mismatch = analysis.verdict.differences.find((d) => d.kind === "stack");
   if (mismatch) throw new InputError(mismatch.message);
@@ -212,6 +224,7 @@ async function main(): Promise<number> {
   } else {
     mkdirSync(dir, { recursive: true });
     for (const [name, text] of files) writeFileSync(join(dir, name), text);
+    writeAccessCache(o.out, program, analysis.results);
   }
 
   printVerdict(analysis, Date.now() - started, o.expectUnchanged ? undefined : shown(dir), diff);
@@ -225,6 +238,7 @@ function printVerdict(a: Analysis, ms: number, dir: string | undefined, diff: Ac
   const lines = [
     `access: ${a.inventory.stacks.length} stacks, ${a.callers.length} callers, ${a.targets.length} targets; ${pairs} caller → target pairs allowed (${a.access.length} requests), ${a.intents.length} grants declared`,
     `access: ${a.verdict.probes.length} denial probes, ${requests} requests; ${a.findings.length} lint findings; ${a.evaluations} evaluations in ${(ms / 1000).toFixed(1)} s`,
+    `access: ${a.evaluated} of ${a.targets.length} targets evaluated, ${a.targets.length - a.evaluated} unchanged since the last check (${ACCESS_CACHE_FILE}; ACCESS_COLD=1 evaluates all)`,
   ];
   for (const d of a.verdict.differences) lines.push(`  ${d.kind}: ${d.message}`);
   for (const f of a.findings.filter((x) => x.severity === "error")) lines.push(`  lint ${f.rule}: ${f.stack} ${f.resource}: ${f.message}. Fix: ${f.fix}`);

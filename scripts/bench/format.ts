@@ -61,6 +61,8 @@ export const LABELS: Readonly<Record<Row["measure"], string>> = {
   incremental: "incremental synth, one account onboarded (node dist/main.js, the last synth's folder)",
   "trick-off": "a speed trick's work, the trick off (BENCH_TRICKS_OFF)",
   "trick-on": "a speed trick's work, the trick on",
+  "access-onboard-cold": "cold access check, one account onboarded (scripts/access.mjs, ACCESS_COLD=1)",
+  "access-incremental": "incremental access check, one account onboarded (scripts/access.mjs, the last check's cache)",
 };
 
 /** The baseline's measure a measure of ours is set against. */

@@ -316,7 +316,9 @@ export const NEWCOMER = "newcomer";
 export function onboardOne(text: string): { text: string; neighbour: string } {
   const neighbour = /^ {2}([a-z]+-[a-z]+-[0-9]+):$/m.exec(text)?.[1];
   if (neighbour === undefined) throw new Error("onboardOne: the map has no workload account");
-  let id = 999_999_999_999;
+  // Not 999999999999 and below: the access check's outsider (an account nobody names) takes the first of those the map leaves
+  // free (access/principals.ts), and a newcomer there would move it, changing every target's probes.
+  let id = 899_999_999_999;
   while (text.includes(`"${id}"`)) id -= 1;
   const lines = [
     `  ${NEWCOMER}:`,

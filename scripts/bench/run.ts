@@ -434,6 +434,55 @@ async function incrementalRows(size: number, map: MapFile, baseOut: string, rows
   return [c, inc];
 }
 
+// ---------------------------------------------------------------- the incremental access check
+
+/**
+ * One account onboarded (onboardOne, as for the incremental synth): the access
+ * check of the new map's stacks cold (ACCESS_COLD=1) and incrementally, from the
+ * cache the access row's check of the map without the account left in `baseOut`
+ * (restored before each run, untimed), in rounds (judged by targets.ts,
+ * incrementalShare). Both read one folder, synthesized once (untimed) from a copy
+ * of `baseOut`, and write their reports into folders of their own, which must
+ * then be the same, every file: else the incremental row fails.
+ */
+async function accessIncrementalRows(size: number, map: MapFile, baseOut: string, rows: readonly Row[], opts: Opts): Promise<Row[]> {
+  const key = <M extends RowKey["measure"]>(measure: M) => ({ measure, size });
+  const skipped = (note: string): Row[] => (["access-onboard-cold", "access-incremental"] as const).map((m) => ({ ...key(m), status: "skipped", note, runs: 0 }));
+  const baseCache = join(baseOut, "access-cache.json");
+  if (rows.find((r) => r.measure === "access" && r.size === size)?.status !== "ok" || !existsSync(baseCache)) return skipped("the access check left no cache for the map to onboard into");
+  const file = map.file.replace(/\.yaml$/, "-onboarded.yaml");
+  writeFileSync(file, onboardOne(readFileSync(map.file, "utf8")).text);
+  const out = join(CACHE, "out", `access-onboard-${size}`);
+  rmSync(out, { recursive: true, force: true });
+  cpSync(baseOut, out, { recursive: true });
+  const synth = spawnSync(process.execPath, [PROGRAM], { cwd: ROOT, env: { ...process.env, ACCOUNT_MAP: file, CDKTF_OUTDIR: out }, stdio: "ignore" });
+  if (synth.status !== 0) {
+    rmSync(out, { recursive: true, force: true });
+    return skipped(`the program failed on the onboarded map (exit ${synth.status})`);
+  }
+  const reports = { cold: join(out, "report-cold"), incremental: join(out, "report-incremental") };
+  const check = (writeTo: string, env: Record<string, string>, before?: () => void): Spec => ({
+    cmd: process.execPath,
+    args: [ACCESS, "--out", out, "--write-to", writeTo],
+    env: { ACCOUNT_MAP: file, ...env },
+    okExits: [0, 1],
+    ...(before ? { before } : {}),
+  });
+  const cold = check(reports.cold, { ACCESS_COLD: "1" });
+  const incremental = check(reports.incremental, {}, () => cpSync(baseCache, join(out, "access-cache.json")));
+  progress(`== one account onboarded @ ${n(size)}: cold and incremental access check, in rounds`);
+  // A cold check takes minutes from 1,000 accounts: one round there.
+  const [c, i] = await rounds([{ row: key("access-onboard-cold"), spec: cold }, { row: key("access-incremental"), spec: incremental }], size >= 1000 ? 1 : opts.rounds, opts);
+  let inc: Row = i;
+  if (c.status === "ok" && i.status === "ok") {
+    const differs = firstDifference(reports.incremental, reports.cold);
+    if (differs !== undefined) inc = { ...i, status: "failed", note: `its report differs from the cold check's: ${differs}` };
+    progress(`    the incremental report ${differs === undefined ? "is the cold one, every file" : `differs from the cold one: ${differs}`}`);
+  }
+  rmSync(out, { recursive: true, force: true });
+  return [c, inc];
+}
+
 // ---------------------------------------------------------------- environment
 
 /** The machine and the sources a run measured. */
@@ -669,8 +718,10 @@ async function main(): Promise<void> {
       rows.push({ measure: "access", size, status: "skipped", note: "the program wrote no output to check", runs: 0 });
     } else {
       // Exit 0: the output grants exactly what the map says; 1: it found differences. Both are a verdict.
-      const spec = { cmd: process.execPath, args: [ACCESS, "--out", programOut(size)], env: { ACCOUNT_MAP: map.file }, okExits: [0, 1] };
+      // Cold every run (the check leaves its cache in the folder): the cache it writes is the incremental check's start.
+      const spec = { cmd: process.execPath, args: [ACCESS, "--out", programOut(size)], env: { ACCOUNT_MAP: map.file, ACCESS_COLD: "1" }, okExits: [0, 1] };
       rows.push(await series({ measure: "access", size }, spec, reps(size, true), opts));
+      if (opts.incremental) rows.push(...(await accessIncrementalRows(size, map, programOut(size), rows, opts)));
     }
   }
 

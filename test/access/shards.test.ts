@@ -48,13 +48,12 @@ test("the split: every target in exactly one shard, the same on every call, and 
 });
 
 test("answers that do not fit the probes asked are an error", () => {
-  const owner = new Map([["a", 0], ["b", 1]]);
   const run = (id: string) => ({ target: { id } }) as ProbeRun;
-  const merged = mergeShards(owner, [
-    { access: [], probeFailed: [false, true], evaluations: 0 },
-    { access: [], probeFailed: [false], evaluations: 0 },
+  const merged = mergeShards([
+    { targets: [{ target: "a", key: "", access: [], runs: 2, failed: [1] }], evaluations: 0, evaluated: 1 },
+    { targets: [{ target: "b", key: "", access: [], runs: 1, failed: [] }], evaluations: 0, evaluated: 1 },
   ]);
   expect(merged.probeFailed([run("a"), run("b"), run("a")])).toEqual([false, false, true]);
-  expect(() => merged.probeFailed([run("a"), run("b")])).toThrow("shard 0 answered 2 probes, but 1 were asked of it");
-  expect(() => merged.probeFailed([run("c")])).toThrow("probe on c, a target no shard owns");
+  expect(() => merged.probeFailed([run("a"), run("b")])).toThrow("target a answered 2 probes, but 1 were asked of it");
+  expect(() => merged.probeFailed([run("c")])).toThrow("probe on c, a target no shard evaluated");
 });

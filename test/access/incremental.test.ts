@@ -1,0 +1,357 @@
+/**
+ * The incremental access check (access/target-key.ts, access/access-cache.ts):
+ * after any edit of the map, the files it writes (report.md, report.json,
+ * aws-config) are the cold check's, byte for byte; it evaluates exactly the
+ * targets whose key changed; and a cache it cannot trust (broken, another
+ * format, another program) gives a cold check.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import fc from "fast-check";
+import { stringify } from "yaml";
+import { analyze, type Analysis, runShard, type ShardRunner } from "../../access/analyze";
+import { ACCESS_CACHE_FILE, accessProgramDigest, readAccessCache, writeAccessCache } from "../../access/access-cache";
+import { renderAwsConfig, renderJson, renderMarkdown } from "../../access/report";
+import { synthesize } from "../../app";
+import { loadAccountMapText } from "../../config/load";
+import type { Model } from "../../config/model";
+import { targetKeys } from "../../access/target-key";
+import type { TargetSpec } from "../../access/types";
+import { synthesized } from "./fixture";
+import { EXAMPLE_MAP } from "../helpers";
+
+const RUNS = Number(process.env.INCREMENTAL_RUNS ?? 12);
+const names = { mapFile: "incremental.yaml", outdir: "cdktf.out" };
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "access-incremental-"));
+  dirs.push(dir);
+  return join(dir, "cdktf.out");
+}
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+// ---- A small map as data, and edits of it ----
+
+interface MapAccount {
+  name: string;
+  id: string;
+  roles: Record<string, { assumableBy: string[]; requireMfa?: boolean }>;
+  buckets: Record<string, { grants: Record<string, string> }>;
+}
+interface MapData {
+  accounts: MapAccount[];
+  serial: number;
+  organization: boolean;
+  externalId: string;
+  requireMfa: boolean;
+  /** Accounts the permission set Developer is assigned to. */
+  sso: string[];
+}
+
+const LEVELS = ["read", "read-write"];
+const GROUPS = ["people", "auditors"];
+
+function account(serial: number): MapAccount {
+  return { name: `acct${serial}`, id: String(100000000000 + serial), roles: { ci: { assumableBy: ["service/ec2.amazonaws.com"] } }, buckets: {} };
+}
+
+function initial(size: number): MapData {
+  const accounts = Array.from({ length: size }, (_, i) => account(i));
+  accounts[0].buckets[`data-${accounts[0].id}`] = { grants: { [`${accounts[1].name}/people`]: "read" } };
+  accounts[1].roles.ops = { assumableBy: [`${accounts[0].name}/people`] };
+  accounts[2 % size].roles.vendor = { assumableBy: ["external/vendor"] };
+  return { accounts, serial: size, organization: false, externalId: "vendor-0", requireMfa: true, sso: [accounts[1].name] };
+}
+
+/** Every caller reference the map offers: each account's groups and roles, and the permission set where it is assigned. */
+const callers = (m: MapData): string[] => [
+  ...m.accounts.flatMap((a) => [...GROUPS.map((g) => `${a.name}/${g}`), ...Object.keys(a.roles).map((r) => `${a.name}/role/${r}`)]),
+  ...m.sso.map((n) => `${n}/sso/Developer`),
+];
+
+/** Drops every reference into an account (it is gone or renamed to `to`). */
+function retarget(m: MapData, from: string, to?: string): void {
+  const move = (ref: string) => (ref.startsWith(`${from}/`) ? (to === undefined ? undefined : `${to}/${ref.slice(from.length + 1)}`) : ref);
+  for (const a of m.accounts) {
+    for (const role of Object.values(a.roles)) role.assumableBy = role.assumableBy.flatMap((r) => move(r) ?? []);
+    for (const b of Object.values(a.buckets)) b.grants = Object.fromEntries(Object.entries(b.grants).flatMap(([r, l]) => (move(r) === undefined ? [] : [[move(r)!, l]])));
+  }
+  m.sso = m.sso.flatMap((n) => (n === from ? (to === undefined ? [] : [to]) : [n]));
+  for (const a of m.accounts) for (const role of Object.values(a.roles)) if (role.assumableBy.length === 0) role.assumableBy = ["service/ec2.amazonaws.com"];
+}
+
+/** Drops the references to the permission set in an account it is no longer assigned to. */
+function unassign(m: MapData, name: string): void {
+  m.sso = m.sso.filter((n) => n !== name);
+  const ref = `${name}/sso/Developer`;
+  for (const a of m.accounts) {
+    for (const role of Object.values(a.roles)) role.assumableBy = role.assumableBy.filter((r) => r !== ref);
+    for (const b of Object.values(a.buckets)) delete b.grants[ref];
+  }
+  for (const a of m.accounts) for (const role of Object.values(a.roles)) if (role.assumableBy.length === 0) role.assumableBy = ["service/ec2.amazonaws.com"];
+}
+
+const OPS = ["addAccount", "removeAccount", "addGrant", "removeGrant", "changeLevel", "rename", "trust", "untrust", "mfa", "organization", "externalId", "assign"] as const;
+type Edit = { op: (typeof OPS)[number]; a: number; b: number };
+
+function apply(m: MapData, { op, a, b }: Edit): void {
+  const acct = m.accounts[a % m.accounts.length];
+  const refs = callers(m);
+  switch (op) {
+    case "addAccount": {
+      const fresh = account(m.serial++);
+      fresh.roles.reader = { assumableBy: [refs[b % refs.length]] };
+      m.accounts.splice(a % (m.accounts.length + 1), 0, fresh);
+      return;
+    }
+    case "removeAccount":
+      if (m.accounts.length <= 2) return;
+      m.accounts.splice(m.accounts.indexOf(acct), 1);
+      retarget(m, acct.name);
+      return;
+    case "rename": {
+      const to = `${acct.name}x`;
+      retarget(m, acct.name, to);
+      acct.name = to;
+      return;
+    }
+    case "organization":
+      m.organization = !m.organization;
+      return;
+    case "externalId":
+      m.externalId = `vendor-${b}`;
+      return;
+    case "mfa":
+      if (b % 2 === 0) m.requireMfa = !m.requireMfa;
+      else {
+        const role = Object.values(acct.roles)[b % Object.keys(acct.roles).length];
+        role.requireMfa = role.requireMfa === undefined ? !m.requireMfa : undefined;
+      }
+      return;
+    case "assign":
+      if (m.sso.includes(acct.name)) unassign(m, acct.name);
+      else m.sso.push(acct.name);
+      return;
+    case "addGrant": {
+      const name = Object.keys(acct.buckets)[0] ?? `data-${acct.id}`;
+      const bucket = (acct.buckets[name] ??= { grants: {} });
+      bucket.grants[refs[b % refs.length]] = LEVELS[b % 2];
+      return;
+    }
+    case "removeGrant":
+    case "changeLevel": {
+      const grants = Object.values(acct.buckets).flatMap((bucket) => Object.keys(bucket.grants).map((ref) => ({ bucket, ref })));
+      if (grants.length === 0) return;
+      const { bucket, ref } = grants[b % grants.length];
+      if (op === "removeGrant") delete bucket.grants[ref];
+      else bucket.grants[ref] = bucket.grants[ref] === "read" ? "read-write" : "read";
+      return;
+    }
+    case "trust":
+    case "untrust": {
+      const role = acct.roles.ci;
+      const ref = refs[b % refs.length];
+      if (op === "trust" && !role.assumableBy.includes(ref) && !ref.startsWith(`${acct.name}/role/ci`)) role.assumableBy.push(ref);
+      if (op === "untrust" && role.assumableBy.length > 1) role.assumableBy.splice(b % role.assumableBy.length, 1);
+      return;
+    }
+  }
+}
+
+function render(m: MapData): string {
+  return stringify({
+    version: 1,
+    defaults: { region: "us-east-1", requireMfa: m.requireMfa },
+    ...(m.organization ? { organization: { id: "o-a1b2c3d4e5" } } : {}),
+    ...(m.sso.length > 0
+      ? {
+          identityCenter: {
+            account: m.accounts[0].name,
+            instanceArn: "arn:aws:sso:::instance/ssoins-1234567890abcdef",
+            identityStoreId: "d-1234567890",
+            permissionSets: { Developer: { assignments: { Engineering: m.sso } } },
+          },
+        }
+      : {}),
+    external: { vendor: { id: "444455556666", externalId: m.externalId } },
+    accounts: Object.fromEntries(
+      m.accounts.map((a) => [a.name, { id: a.id, groups: GROUPS, roles: a.roles, ...(Object.keys(a.buckets).length > 0 ? { buckets: a.buckets } : {}) }]),
+    ),
+  });
+}
+
+// ---- Checking ----
+
+/** The three files the check writes, as the tool writes them. */
+const filesOf = (a: Analysis): Record<string, string> => ({ "report.md": renderMarkdown(a, names), "report.json": renderJson(a, names), "aws-config": renderAwsConfig(a) });
+
+async function synthMap(m: MapData, outdir: string): Promise<Model> {
+  const { model } = await loadAccountMapText(render(m), "incremental.yaml");
+  await synthesize(model, { outdir });
+  return model;
+}
+
+/** Shards one after another in this thread. */
+const inThread = (model: Model, shards: number): ShardRunner => ({ shardsFor: () => shards, run: (job) => runShard(model, job) });
+
+/** The check as the tool runs it on a folder: read the cache there, analyze, write the cache. */
+async function incrementalCheck(model: Model, outdir: string, runner?: ShardRunner): Promise<Analysis> {
+  const program = accessProgramDigest();
+  const a = await analyze(model, outdir, names, runner, readAccessCache(outdir, program));
+  writeAccessCache(outdir, program, a.results);
+  return a;
+}
+
+const edit = fc.record({ op: fc.constantFrom(...OPS), a: fc.nat(50), b: fc.nat(50) });
+
+test("after random edits, the incremental check writes the cold check's report.md, report.json and aws-config, byte for byte", async () => {
+  let reusedAny = false;
+  await fc.assert(
+    fc.asyncProperty(fc.array(edit, { minLength: 1, maxLength: 5 }), fc.constantFrom(1, 2), async (edits, shards) => {
+      const map = initial(4);
+      const outdir = tempDir();
+      await incrementalCheck(await synthMap(map, outdir), outdir);
+      for (const e of edits) {
+        apply(map, e);
+        const model = await synthMap(map, outdir);
+        const incremental = await incrementalCheck(model, outdir, shards > 1 ? inThread(model, shards) : undefined);
+        const cold = await analyze(model, outdir, names);
+        expect(filesOf(incremental)).toEqual(filesOf(cold));
+        expect(cold.evaluated).toBe(cold.targets.length);
+        reusedAny ||= incremental.evaluated < incremental.targets.length;
+      }
+    }),
+    { numRuns: RUNS },
+  );
+  // Not a check that passes by evaluating everything every time.
+  expect(reusedAny).toBe(true);
+}, 300_000);
+
+test("after one edit, it evaluates exactly the targets whose key changed: a grant added to one bucket evaluates that bucket", async () => {
+  const map = initial(5);
+  const outdir = tempDir();
+  const first = await incrementalCheck(await synthMap(map, outdir), outdir);
+  expect(first.evaluated).toBe(first.targets.length);
+
+  const again = await incrementalCheck(await synthMap(map, outdir), outdir);
+  expect(again.evaluated).toBe(0);
+  expect(filesOf(again)).toEqual(filesOf(first));
+
+  map.accounts[3].buckets[`data-${map.accounts[3].id}`] = { grants: { "acct4/people": "read" } };
+  const before = new Map(again.results.map((r) => [r.target, r.key]));
+  const onboard = await incrementalCheck(await synthMap(map, outdir), outdir);
+  const changed = onboard.results.filter((r) => before.get(r.target) !== r.key).map((r) => r.target);
+  expect(changed).toEqual(["acct3/bucket/data-100000000003"]);
+  expect(onboard.evaluated).toBe(changed.length);
+  expect(filesOf(onboard)).toEqual(filesOf(await analyze(onboard.model, outdir, names)));
+});
+
+describe("a cache it cannot trust gives a cold check", () => {
+  const cache = (dir: string) => join(dir, ACCESS_CACHE_FILE);
+  const edit = (dir: string, change: (text: string) => string) => writeFileSync(cache(dir), change(readFileSync(cache(dir), "utf8")));
+  test.each([
+    ["not JSON", (dir: string) => writeFileSync(cache(dir), "{ broken")],
+    ["another format", (dir: string) => edit(dir, (t) => t.replace('"format":1', '"format":2'))],
+    ["an entry with an unknown field", (dir: string) => edit(dir, (t) => t.replace('"key":', '"extra":1,"key":'))],
+    ["an entry whose access is another target's", (dir: string) => edit(dir, (t) => t.replace(/"target":"[^"]+"/, '"target":"elsewhere"'))],
+    ["a failure past the runs asked", (dir: string) => edit(dir, (t) => t.replace(/"failed":\[\]/, '"failed":[100000]'))],
+    ["another program's", (dir: string) => edit(dir, (t) => t.replace(/"program":"[0-9a-f]+"/, '"program":"an older program"'))],
+    ["missing", (dir: string) => rmSync(cache(dir))],
+  ])("%s", async (_what, damage) => {
+    const map = initial(3);
+    const outdir = tempDir();
+    const model = await synthMap(map, outdir);
+    const cold = await incrementalCheck(model, outdir);
+    expect((await incrementalCheck(model, outdir)).evaluated).toBe(0);
+    damage(outdir);
+    const again = await incrementalCheck(model, outdir);
+    expect(again.evaluated).toBe(again.targets.length);
+    expect(filesOf(again)).toEqual(filesOf(cold));
+  });
+
+  test("a result whose probe runs no longer fit is evaluated again, never reused", async () => {
+    const map = initial(3);
+    const outdir = tempDir();
+    const model = await synthMap(map, outdir);
+    const cold = await incrementalCheck(model, outdir);
+    const file = JSON.parse(readFileSync(cache(outdir), "utf8"));
+    const [id] = Object.keys(file.targets).filter((t) => file.targets[t].runs > 0);
+    file.targets[id].runs += 1;
+    writeFileSync(cache(outdir), JSON.stringify(file));
+    const again = await incrementalCheck(model, outdir);
+    expect(again.evaluated).toBe(1);
+    expect(filesOf(again)).toEqual(filesOf(cold));
+  });
+});
+
+describe("every part of a target's key changes it (target-key.ts)", () => {
+  type Front = Parameters<typeof targetKeys>[0];
+  const frontOf = async (file: string): Promise<Analysis> => {
+    const { model, outdir } = await synthesized(readFileSync(file, "utf8"), file);
+    return analyze(model, outdir);
+  };
+  const changed = <T extends object>(x: T, field: string): T => ({ ...x, [field]: `${String((x as Record<string, unknown>)[field])}-changed` });
+  const swap = <T>(list: readonly T[], from: T, to: T): T[] => list.map((x) => (x === from ? to : x));
+  /** For each part: a front and a target where the part is not empty, and the same front with only that part changed. */
+  const parts: [string, (f: Analysis) => { t: TargetSpec; after: Front } | undefined][] = [
+    ["the target", (f) => ({ t: f.targets[0], after: f })],
+    ["a candidate", (f) => {
+      const t = f.targets.find((x) => (f.candidates.get(x.id) ?? []).length > 0)!;
+      const c = f.candidates.get(t.id)![0];
+      return { t, after: { ...f, candidates: new Map([...f.candidates, [t.id, swap(f.candidates.get(t.id)!, c, changed(c, "principal"))]]) } };
+    }],
+    ["an outsider", (f) => {
+      const o = f.callers.find((c) => c.kind === "outsider")!;
+      return { t: f.targets[0], after: { ...f, callers: swap(f.callers, o, { ...o, externalIds: [...o.externalIds, "another"] }) } };
+    }],
+    ["a grant on the target", (f) => {
+      const i = f.intents.find((x) => f.targets.some((t) => t.id === x.target))!;
+      return { t: f.targets.find((t) => t.id === i.target)!, after: { ...f, intents: swap(f.intents, i, { ...i, mfa: !i.mfa }) } };
+    }],
+    ["a grant's caller", (f) => {
+      const i = f.intents.find((x) => f.targets.some((t) => t.id === x.target) && f.callers.some((c) => c.id === x.caller))!;
+      const c = f.callers.find((x) => x.id === i.caller)!;
+      return { t: f.targets.find((t) => t.id === i.target)!, after: { ...f, callers: swap(f.callers, c, changed(c, "principal")) } };
+    }],
+    ["a group of a granted stack (the example)", (f) => {
+      const stackOf = new Map(f.callers.map((c) => [c.id, c.stack]));
+      const i = f.intents.find((x) => f.callers.some((c) => c.kind === "group" && c.stack !== undefined && c.stack === stackOf.get(x.caller) && c.id !== x.caller) && f.targets.some((t) => t.id === x.target))!;
+      const g = f.callers.find((c) => c.kind === "group" && c.stack === stackOf.get(i.caller) && c.id !== i.caller)!;
+      return { t: f.targets.find((t) => t.id === i.target)!, after: { ...f, callers: swap(f.callers, g, changed(g, "principal")) } };
+    }],
+    ["the accounts a candidate's permission set is not assigned to", (f) => {
+      const t = f.targets.find((x) => (f.candidates.get(x.id) ?? []).some((c) => c.kind === "sso"))!;
+      const stacks = f.inventory.stacks.map((s) => ({ ...s, permissionSets: (s.permissionSets ?? []).map((p) => ({ ...p, accounts: p.accounts.slice(1) })) }));
+      return { t, after: { ...f, inventory: { ...f.inventory, stacks } } };
+    }],
+    ["the organization", (f) => ({ t: f.targets[0], after: { ...f, model: { ...f.model, organizationId: "o-changed" } } })],
+  ];
+  test.each(parts)("%s", async (part, change) => {
+    const f = await frontOf(part.includes("(the example)") ? EXAMPLE_MAP : "test/fixtures/good/callers.yaml");
+    const { t, after } = change(f)!;
+    const same = targetKeys(f)(t);
+    expect(targetKeys(f)(t)).toBe(same);
+    const t2 = after === f ? changed(t, "arn") : t;
+    expect(targetKeys(after)(t2)).not.toBe(same);
+  });
+});
+
+test("a candidate's identity statement that cannot apply to the target, or a Resource entry that names another, leaves its key; one that can apply changes it", async () => {
+  const { model, outdir } = await synthesized();
+  const f = await analyze(model, outdir);
+  const t = f.targets.find((x) => (f.candidates.get(x.id) ?? []).some((c) => c.identity.length > 0))!;
+  const c = f.candidates.get(t.id)!.find((x) => x.identity.length > 0)!;
+  const withStatement = (resource: string | string[]) => {
+    const [p, ...rest] = c.identity;
+    const statements = [...(Array.isArray(p.document.Statement) ? p.document.Statement : [p.document.Statement]), { Effect: "Deny", Action: "*", Resource: resource }];
+    const changed = { ...c, identity: [{ ...p, document: { ...p.document, Statement: statements } }, ...rest] };
+    return targetKeys({ ...f, candidates: new Map([...f.candidates, [t.id, f.candidates.get(t.id)!.map((x) => (x === c ? changed : x))]]) })(t);
+  };
+  const key = targetKeys(f)(t);
+  expect(withStatement("arn:aws:s3:::another-bucket-entirely")).toBe(key);
+  expect(withStatement(["arn:aws:s3:::another-bucket-entirely", t.actions[0].resource])).not.toBe(key);
+  expect(withStatement(t.actions[0].resource)).not.toBe(key);
+  expect(withStatement("*")).not.toBe(key);
+});
