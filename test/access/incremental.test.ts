@@ -20,6 +20,7 @@ import { targetKeys } from "../../access/target-key";
 import type { TargetSpec } from "../../access/types";
 import { synthesized } from "./fixture";
 import { EXAMPLE_MAP } from "../helpers";
+import { ACCOUNT_OPS, applyAccountEdit, type EditedAccount, type EditedAccounts, isAccountOp } from "../map-edits";
 
 const RUNS = Number(process.env.INCREMENTAL_RUNS ?? 12);
 const names = { mapFile: "incremental.yaml", outdir: "cdktf.out" };
@@ -34,26 +35,15 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 
 // ---- A small map as data, and edits of it ----
 
-interface MapAccount {
-  name: string;
-  id: string;
-  roles: Record<string, { assumableBy: string[]; requireMfa?: boolean }>;
-  buckets: Record<string, { grants: Record<string, string> }>;
-}
-interface MapData {
-  accounts: MapAccount[];
-  serial: number;
-  organization: boolean;
-  externalId: string;
+interface MapData extends EditedAccounts<EditedAccount> {
   requireMfa: boolean;
   /** Accounts the permission set Developer is assigned to. */
   sso: string[];
 }
 
-const LEVELS = ["read", "read-write"];
 const GROUPS = ["people", "auditors"];
 
-function account(serial: number): MapAccount {
+function account(serial: number): EditedAccount {
   return { name: `acct${serial}`, id: String(100000000000 + serial), roles: { ci: { assumableBy: ["service/ec2.amazonaws.com"] } }, buckets: {} };
 }
 
@@ -71,17 +61,6 @@ const callers = (m: MapData): string[] => [
   ...m.sso.map((n) => `${n}/sso/Developer`),
 ];
 
-/** Drops every reference into an account (it is gone or renamed to `to`). */
-function retarget(m: MapData, from: string, to?: string): void {
-  const move = (ref: string) => (ref.startsWith(`${from}/`) ? (to === undefined ? undefined : `${to}/${ref.slice(from.length + 1)}`) : ref);
-  for (const a of m.accounts) {
-    for (const role of Object.values(a.roles)) role.assumableBy = role.assumableBy.flatMap((r) => move(r) ?? []);
-    for (const b of Object.values(a.buckets)) b.grants = Object.fromEntries(Object.entries(b.grants).flatMap(([r, l]) => (move(r) === undefined ? [] : [[move(r)!, l]])));
-  }
-  m.sso = m.sso.flatMap((n) => (n === from ? (to === undefined ? [] : [to]) : [n]));
-  for (const a of m.accounts) for (const role of Object.values(a.roles)) if (role.assumableBy.length === 0) role.assumableBy = ["service/ec2.amazonaws.com"];
-}
-
 /** Drops the references to the permission set in an account it is no longer assigned to. */
 function unassign(m: MapData, name: string): void {
   m.sso = m.sso.filter((n) => n !== name);
@@ -93,36 +72,17 @@ function unassign(m: MapData, name: string): void {
   for (const a of m.accounts) for (const role of Object.values(a.roles)) if (role.assumableBy.length === 0) role.assumableBy = ["service/ec2.amazonaws.com"];
 }
 
-const OPS = ["addAccount", "removeAccount", "addGrant", "removeGrant", "changeLevel", "rename", "trust", "untrust", "mfa", "organization", "externalId", "assign"] as const;
+const OPS = [...ACCOUNT_OPS, "mfa", "assign"] as const;
 type Edit = { op: (typeof OPS)[number]; a: number; b: number };
 
 function apply(m: MapData, { op, a, b }: Edit): void {
+  if (isAccountOp(op)) {
+    // The permission set's assignments follow an account that is gone or renamed.
+    const moved = (from: string, to?: string) => (m.sso = m.sso.flatMap((n) => (n !== from ? [n] : to === undefined ? [] : [to])));
+    return applyAccountEdit(m, op, a, b, callers(m), account, moved);
+  }
   const acct = m.accounts[a % m.accounts.length];
-  const refs = callers(m);
   switch (op) {
-    case "addAccount": {
-      const fresh = account(m.serial++);
-      fresh.roles.reader = { assumableBy: [refs[b % refs.length]] };
-      m.accounts.splice(a % (m.accounts.length + 1), 0, fresh);
-      return;
-    }
-    case "removeAccount":
-      if (m.accounts.length <= 2) return;
-      m.accounts.splice(m.accounts.indexOf(acct), 1);
-      retarget(m, acct.name);
-      return;
-    case "rename": {
-      const to = `${acct.name}x`;
-      retarget(m, acct.name, to);
-      acct.name = to;
-      return;
-    }
-    case "organization":
-      m.organization = !m.organization;
-      return;
-    case "externalId":
-      m.externalId = `vendor-${b}`;
-      return;
     case "mfa":
       if (b % 2 === 0) m.requireMfa = !m.requireMfa;
       else {
@@ -134,29 +94,6 @@ function apply(m: MapData, { op, a, b }: Edit): void {
       if (m.sso.includes(acct.name)) unassign(m, acct.name);
       else m.sso.push(acct.name);
       return;
-    case "addGrant": {
-      const name = Object.keys(acct.buckets)[0] ?? `data-${acct.id}`;
-      const bucket = (acct.buckets[name] ??= { grants: {} });
-      bucket.grants[refs[b % refs.length]] = LEVELS[b % 2];
-      return;
-    }
-    case "removeGrant":
-    case "changeLevel": {
-      const grants = Object.values(acct.buckets).flatMap((bucket) => Object.keys(bucket.grants).map((ref) => ({ bucket, ref })));
-      if (grants.length === 0) return;
-      const { bucket, ref } = grants[b % grants.length];
-      if (op === "removeGrant") delete bucket.grants[ref];
-      else bucket.grants[ref] = bucket.grants[ref] === "read" ? "read-write" : "read";
-      return;
-    }
-    case "trust":
-    case "untrust": {
-      const role = acct.roles.ci;
-      const ref = refs[b % refs.length];
-      if (op === "trust" && !role.assumableBy.includes(ref) && !ref.startsWith(`${acct.name}/role/ci`)) role.assumableBy.push(ref);
-      if (op === "untrust" && role.assumableBy.length > 1) role.assumableBy.splice(b % role.assumableBy.length, 1);
-      return;
-    }
   }
 }
 

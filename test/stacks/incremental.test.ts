@@ -14,6 +14,7 @@ import { synthesize, type SynthOptions, type SynthResult } from "../../app";
 import { loadAccountMapText } from "../../config/load";
 import { filesUnder as files } from "../helpers";
 import { INDEX_FILE } from "../../synth-cache";
+import { ACCOUNT_OPS, applyAccountEdit, type EditedAccount, type EditedAccounts, isAccountOp } from "../map-edits";
 
 const RUNS = Number(process.env.INCREMENTAL_RUNS ?? 25);
 
@@ -35,28 +36,18 @@ function changedStacks(before: Map<string, string>, after: Map<string, string>):
 
 // ---- A small map as data, and edits of it ----
 
-interface MapAccount {
-  name: string;
-  id: string;
+interface MapAccount extends EditedAccount {
   groups: string[];
-  roles: Record<string, { assumableBy: string[] }>;
-  buckets: Record<string, { grants: Record<string, string> }>;
 }
 /** The map-wide parts beside the accounts, each edited too: what every stack, or some, is built from. */
-interface MapData {
-  accounts: MapAccount[];
-  serial: number;
+interface MapData extends EditedAccounts<MapAccount> {
   costCenter: string;
   s3State: boolean;
-  organization: boolean;
-  externalId: string;
   /** Accounts whose `ci` role has an import record. */
   imports: string[];
   /** Synthesized for the emulator (LOCAL_AWS_ENDPOINT). */
   endpoint: boolean;
 }
-
-const LEVELS = ["read", "read-write"];
 
 function account(serial: number): MapAccount {
   return { name: `acct${serial}`, id: String(100000000000 + serial), groups: ["people"], roles: { ci: { assumableBy: ["service/ec2.amazonaws.com"] } }, buckets: {} };
@@ -73,53 +64,22 @@ function initial(size: number): MapData {
 /** Every caller reference the map offers: each account's group and roles. */
 const callers = (m: MapData): string[] => m.accounts.flatMap((a) => [`${a.name}/people`, ...Object.keys(a.roles).map((r) => `${a.name}/role/${r}`)]);
 
-/** Drops every reference into an account (it is gone or renamed to `to`). */
-function retarget(m: MapData, from: string, to?: string): void {
-  const move = (ref: string) => (ref.startsWith(`${from}/`) ? (to === undefined ? undefined : `${to}/${ref.slice(from.length + 1)}`) : ref);
-  for (const a of m.accounts) {
-    for (const role of Object.values(a.roles)) role.assumableBy = role.assumableBy.flatMap((r) => move(r) ?? []);
-    for (const b of Object.values(a.buckets)) b.grants = Object.fromEntries(Object.entries(b.grants).flatMap(([r, l]) => (move(r) === undefined ? [] : [[move(r)!, l]])));
-  }
-  for (const a of m.accounts) for (const role of Object.values(a.roles)) if (role.assumableBy.length === 0) role.assumableBy = ["service/ec2.amazonaws.com"];
-}
-
-const OPS = ["addAccount", "removeAccount", "addGrant", "removeGrant", "changeLevel", "rename", "trust", "untrust", "tags", "state", "organization", "externalId", "import", "endpoint"] as const;
+const OPS = [...ACCOUNT_OPS, "tags", "state", "import", "endpoint"] as const;
 type Edit = { op: (typeof OPS)[number]; a: number; b: number };
 
 function apply(m: MapData, { op, a, b }: Edit): void {
+  if (isAccountOp(op)) {
+    // The import records follow an account that is gone or renamed.
+    const moved = (from: string, to?: string) => (m.imports = m.imports.flatMap((n) => (n !== from ? [n] : to === undefined ? [] : [to])));
+    return applyAccountEdit(m, op, a, b, callers(m), account, moved);
+  }
   const acct = m.accounts[a % m.accounts.length];
-  const refs = callers(m);
   switch (op) {
-    case "addAccount": {
-      const fresh = account(m.serial++);
-      fresh.roles.reader = { assumableBy: [refs[b % refs.length]] };
-      m.accounts.splice(a % (m.accounts.length + 1), 0, fresh);
-      return;
-    }
-    case "removeAccount":
-      if (m.accounts.length <= 2) return;
-      m.accounts.splice(m.accounts.indexOf(acct), 1);
-      m.imports = m.imports.filter((n) => n !== acct.name);
-      retarget(m, acct.name);
-      return;
-    case "rename": {
-      const to = `${acct.name}x`;
-      retarget(m, acct.name, to);
-      m.imports = m.imports.map((n) => (n === acct.name ? to : n));
-      acct.name = to;
-      return;
-    }
     case "tags":
       m.costCenter = `cc${b}`;
       return;
     case "state":
       m.s3State = !m.s3State;
-      return;
-    case "organization":
-      m.organization = !m.organization;
-      return;
-    case "externalId":
-      m.externalId = `vendor-${b}`;
       return;
     case "import":
       m.imports = m.imports.includes(acct.name) ? m.imports.filter((n) => n !== acct.name) : [...m.imports, acct.name];
@@ -127,29 +87,6 @@ function apply(m: MapData, { op, a, b }: Edit): void {
     case "endpoint":
       m.endpoint = !m.endpoint;
       return;
-    case "addGrant": {
-      const name = Object.keys(acct.buckets)[0] ?? `data-${acct.id}`;
-      const bucket = (acct.buckets[name] ??= { grants: {} });
-      bucket.grants[refs[b % refs.length]] = LEVELS[b % 2];
-      return;
-    }
-    case "removeGrant":
-    case "changeLevel": {
-      const grants = Object.values(acct.buckets).flatMap((bucket) => Object.keys(bucket.grants).map((ref) => ({ bucket, ref })));
-      if (grants.length === 0) return;
-      const { bucket, ref } = grants[b % grants.length];
-      if (op === "removeGrant") delete bucket.grants[ref];
-      else bucket.grants[ref] = bucket.grants[ref] === "read" ? "read-write" : "read";
-      return;
-    }
-    case "trust":
-    case "untrust": {
-      const role = acct.roles.ci;
-      const ref = refs[b % refs.length];
-      if (op === "trust" && !role.assumableBy.includes(ref) && !ref.startsWith(`${acct.name}/role/ci`)) role.assumableBy.push(ref);
-      if (op === "untrust" && role.assumableBy.length > 1) role.assumableBy.splice(b % role.assumableBy.length, 1);
-      return;
-    }
   }
 }
 
