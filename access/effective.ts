@@ -7,7 +7,7 @@
 import { kindById } from "../resources";
 import type { Candidates } from "./candidates";
 import type { Decision, Evaluator, SimRequest } from "./evaluator";
-import { byText } from "./policy-json";
+import { byText, objectId } from "./policy-json";
 import type { Access, CallerSpec, PolicyText, TargetAction, TargetSpec } from "./types";
 import { callerFor, moreContext } from "./callers";
 
@@ -93,13 +93,6 @@ export function decisionFor(evaluator: Evaluator, caller: CallerSpec, t: TargetS
 }
 
 const decided = new WeakMap<Evaluator, Map<string, Promise<Decision>>>();
-const objectIds = new WeakMap<object, number>();
-let nextObjectId = 0;
-const objectId = (o: object): number => {
-  let id = objectIds.get(o);
-  if (id === undefined) objectIds.set(o, (id = nextObjectId++));
-  return id;
-};
 const scenarioKey = (s: Scenario, externalId: boolean): string =>
   `${s.mfa} ${s.tls} ${s.principalArn ?? ""} ${s.organizationId ?? ""} ${!externalId || s.externalId === null ? "-" : JSON.stringify(s.externalId)}`;
 

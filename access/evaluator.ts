@@ -5,7 +5,7 @@
  */
 import { dirname, join } from "node:path";
 import { runSimulation, type Simulation, type SimulationErrors } from "@cloud-copilot/iam-simulate";
-import { sortedUnique, statementsOf } from "./policy-json";
+import { objectId, sortedUnique, statementsOf } from "./policy-json";
 import { narrow, type Narrowed } from "./narrow";
 import type { PolicyJson, PolicyText, StatementJson } from "./types";
 import { trickOn } from "../tricks";
@@ -261,15 +261,10 @@ export function createEvaluator(): Evaluator {
   };
 }
 
-/** Numbers for what requests repeat: policy objects by identity, strings by value. */
-const policyIds = new WeakMap<PolicyText, number>();
+/** Numbers for what requests repeat: policy objects by identity (objectId), strings by value. */
+const policyId = (p: PolicyText): number => objectId(p);
 const textIds = new Map<string, number>();
 let nextId = 0;
-const policyId = (p: PolicyText): number => {
-  let id = policyIds.get(p);
-  if (id === undefined) policyIds.set(p, (id = nextId++));
-  return id;
-};
 const textId = (text: string): number => {
   let id = textIds.get(text);
   if (id === undefined) textIds.set(text, (id = nextId++));

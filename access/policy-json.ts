@@ -119,3 +119,16 @@ export function groupBy<T>(list: Iterable<T>, key: (x: T) => string): Map<string
 
 /** True when a string holds an IAM wildcard. */
 export const hasWildcard = (s: string): boolean => s.includes("*") || s.includes("?");
+
+/**
+ * A number for an object, the same for as long as it lives: memo keys name the
+ * specs and documents read from the stacks by identity, since nothing changes them
+ * after they are read.
+ */
+const objectIds = new WeakMap<object, number>();
+let nextObjectId = 0;
+export function objectId(o: object): number {
+  let id = objectIds.get(o);
+  if (id === undefined) objectIds.set(o, (id = nextObjectId++));
+  return id;
+}
