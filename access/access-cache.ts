@@ -2,7 +2,7 @@
  * The incremental access check's cache: `<outdir>/access-cache.json` (beside the
  * synth's `synth-cache.json`) holds, for every target of the last check, its key
  * (target-key.ts) and its result (its access entries, how many probe runs were
- * asked of it and which were allowed), so that the next check reuses the result
+ * asked of it and each probe's tally), so that the next check reuses the result
  * of every target whose key is the same instead of evaluating it again.
  *
  * The cache is trusted only whole: one that is missing, unreadable, not of this
@@ -19,7 +19,7 @@ import type { Reusable, TargetResult } from "./shards";
 
 /** The cache file's name, in the output folder. */
 export const ACCESS_CACHE_FILE = "access-cache.json";
-const FORMAT = 1;
+const FORMAT = 2;
 
 /** What the access check runs from under jest, beside what the synth does; from a bundle, the bundle itself. */
 const SOURCES = ["app.ts", "synth-cache.ts", "config", "policies", "resources", "stacks", "access", "tools/access.ts", "tools/access-worker.ts"];
@@ -41,7 +41,9 @@ const Access = z
     organizationId: z.string().optional(),
   })
   .strict();
-const Entry = z.object({ key: z.string(), access: z.array(Access), runs: z.number().int().nonnegative(), failed: z.array(z.number().int().nonnegative()) }).strict();
+const Case = z.object({ probe: z.string(), caller: z.string(), target: z.string(), action: z.string(), context: z.string() }).strict();
+const Tally = z.object({ probe: z.string(), target: z.string(), requests: z.number().int().positive(), callers: z.array(z.string()), failures: z.array(Case) }).strict();
+const Entry = z.object({ key: z.string(), access: z.array(Access), runs: z.number().int().nonnegative(), probes: z.array(Tally) }).strict();
 const File = z.object({ format: z.literal(FORMAT), program: z.string(), targets: z.record(z.string(), Entry) }).strict();
 
 /**
@@ -63,10 +65,20 @@ export function readAccessCache(outdir: string, program: string, cold = false): 
   const targets = (raw as z.infer<typeof File>).targets;
   const out = new Map<string, TargetResult>();
   for (const [target, e] of Object.entries(targets)) {
-    if (e.access.some((a) => a.target !== target) || e.failed.some((i) => i >= e.runs)) return new Map();
-    out.set(target, { target, ...e });
+    if (!fits(target, e)) return new Map();
+    out.set(target, { target, ...(e as Omit<TargetResult, "target">) });
   }
   return out;
+}
+
+/** True when an entry is about its own target throughout, and its tallies add up to its runs. */
+function fits(target: string, e: z.infer<typeof Entry>): boolean {
+  const own = (x: { target: string }) => x.target === target;
+  return (
+    e.access.every(own) &&
+    e.probes.every((p) => own(p) && p.failures.length <= p.requests && p.failures.every((f) => own(f) && f.probe === p.probe)) &&
+    e.probes.reduce((n, p) => n + p.requests, 0) === e.runs
+  );
 }
 
 /** Writes the results of a check as the cache in `outdir`, by rename. */

@@ -84,9 +84,9 @@ export async function analyze(model: Model, outdir: string, names?: { readonly m
   const elsewhere = Array.from({ length: shards - 1 }, (_, i) => runner!.run({ outdir, shard: i + 1, shards, ...(reuse.size > 0 ? { reuse: reuseOf(i + 1) } : {}) }));
   const mine = await evaluateShard(front, evaluator, owner, 0, reuse);
   const others = await Promise.all(elsewhere);
-  const { access, probeFailed } = mergeShards([mine, ...others]);
   const { inventory, callers, targets, candidates, intents } = front;
-  const verdict = await checkAccess({ model, inventory, callers, targets, access, intents, evaluator, candidates, probeFailed, names: names ?? { mapFile: model.file, outdir } });
+  const { access, probes } = mergeShards([mine, ...others], targets);
+  const verdict = await checkAccess({ model, inventory, callers, targets, access, intents, evaluator, candidates, probes, names: names ?? { mapFile: model.file, outdir } });
   const findings = await lintStacks({ inventory, access });
   const evaluations = evaluator.runs + others.reduce((n, r) => n + r.evaluations, 0);
   const byId = new Map([mine, ...others].flatMap((r) => r.targets).map((r) => [r.target, r]));

@@ -29,8 +29,8 @@ export interface GateInput {
   readonly candidates: Candidates;
   /** How messages name the map and the folder of stacks (default: the map's file and `the output`). */
   readonly names?: { readonly mapFile: string; readonly outdir: string };
-  /** The answers to the probe runs ({@link probeRunsOf}), when they were evaluated elsewhere (access/shards.ts): true where a run was allowed. */
-  readonly probeFailed?: (runs: readonly ProbeRun[]) => readonly boolean[];
+  /** What the probes found on each target ({@link tallyProbes}; access/shards.ts asks them), in the targets' order. */
+  readonly probes: readonly ProbeTally[];
 }
 
 /**
@@ -218,15 +218,21 @@ export interface ProbeRun {
   readonly scenario: Scenario;
 }
 
-/** Every probe request: each must be denied. Callers that are not candidates for a target are denied by construction (candidates.ts) and not asked, except the outsider, which is asked about every target. */
-export function probeRuns({ callers, targets, intents, candidates }: Pick<GateInput, "callers" | "targets" | "intents" | "candidates">): ProbeRun[] {
+/**
+ * The probe requests of one target at a time, each of which must be denied. Callers
+ * that are not candidates for a target are denied by construction (candidates.ts)
+ * and not asked, except the outsider, which is asked about every target. What
+ * every target's runs are built from (indexes of callers and grants, each
+ * caller's scenarios, the words of each context) is made once; a target's runs
+ * need only its own access entries, so the check can build, ask and drop them
+ * target by target (access/shards.ts) rather than hold every run of the map: over
+ * a million at 1,000 accounts of the benchmark's map.
+ */
+export function probeRunner({ callers, intents, candidates, inventory }: Pick<GateInput, "callers" | "intents" | "candidates" | "inventory">): (t: TargetSpec, access: readonly Access[]) => ProbeRun[] {
   const callerById = new Map(callers.map((c) => [c.id, c]));
-  const targetById = new Map(targets.map((t) => [t.id, t]));
-  const mapTargets = targets.filter((t) => t.kind !== "resource");
-  const runs: ProbeRun[] = [];
-  const add = (probe: ProbeKind, c: CallerSpec, t: TargetSpec, ta: TargetAction, scenario: Scenario, context: string) =>
-    runs.push({ kase: { probe, caller: c.id, target: t.id, action: ta.action, context }, caller: c, target: t, ta, scenario });
-  // A million runs at 1,000 accounts: each caller's scenarios and each context's words are made once.
+  const outsiders = callers.filter((x) => x.kind === "outsider");
+  const groupsByStack = groupBy(callers.filter((x) => x.kind === "group"), (c) => c.stack ?? "");
+  const intentsByTarget = groupBy(intents, (i) => i.target);
   const scenarios = new Map<CallerSpec, Scenario[]>();
   const best = (c: CallerSpec) => scenarios.get(c) ?? scenarios.set(c, bestScenarios(c)).get(c)!;
   const words = new Map<string, string>();
@@ -240,129 +246,128 @@ export function probeRuns({ callers, targets, intents, candidates }: Pick<GateIn
     return w;
   };
 
-  for (const c of callers.filter((x) => x.kind === "outsider")) {
-    for (const t of mapTargets) for (const ta of t.actions) for (const s of best(c)) add("unknown-account", c, t, ta, s, describe(s));
-  }
-
-  // Groups of an account that some grant on the target names, which were not granted themselves.
-  const groupsByStack = groupBy(callers.filter((x) => x.kind === "group"), (c) => c.stack ?? "");
-  const intentsByTarget = groupBy(intents, (i) => i.target);
-  for (const t of mapTargets) {
+  return (t, access) => {
+    const runs: ProbeRun[] = [];
+    const add = (probe: ProbeKind, c: CallerSpec, ta: TargetAction, scenario: Scenario, context: string) =>
+      runs.push({ kase: { probe, caller: c.id, target: t.id, action: ta.action, context }, caller: c, target: t, ta, scenario });
     const targetIntents = intentsByTarget.get(t.id) ?? [];
-    const grantedCallers = new Set(targetIntents.map((i) => i.caller));
-    const grantedStacks = new Set(targetIntents.map((i) => callerById.get(i.caller)?.stack).filter((x): x is string => x !== undefined));
-    for (const stack of grantedStacks) {
-      for (const c of groupsByStack.get(stack) ?? []) {
-        if (grantedCallers.has(c.id)) continue;
-        for (const ta of t.actions) for (const s of best(c)) add("ungranted-group", c, t, ta, s, describe(s));
-      }
-    }
-  }
-
-  // A grantee using what only another level of the resource's kind grants (a read grantee writing).
-  for (const i of intents) {
-    const t = targetById.get(i.target);
-    const kind = t && kindById(t.kind);
-    const level = kind?.levels.find((l) => i.what === grantWhat(l));
-    const c = callerById.get(i.caller);
-    if (!c || !t || !kind || level === undefined) continue;
-    const own = [...levelActions(kind, level), ...((kind as ResourceKind).key?.actions[level] ?? [])];
-    const keyed = t.actions.some((x) => x.keyPolicy !== undefined);
-    const others = [...grantedActions(kind), ...(keyed ? kind.levels.flatMap((l) => (kind as ResourceKind).key?.actions[l] ?? []) : [])].filter((a) => !own.includes(a));
-    const probe = (kind.access.probes as KindAccess["probes"]).otherLevel;
-    if (probe) for (const ta of t.actions.filter((x) => others.includes(x.action))) for (const s of best(c)) add(probe.id, c, t, ta, s, describe(s));
-  }
-
-  // Anybody changing a resource (what no level grants), and every request over plain HTTP where the kind refuses it.
-  const outsiders = callers.filter((x) => x.kind === "outsider");
-  for (const t of targets) {
     const kind = kindById(t.kind);
-    if (!kind) continue;
-    const { changes, probes } = kind.access;
-    const plainHttp = "plainHttp" in probes ? probes.plainHttp : undefined;
-    for (const c of [...(candidates.get(t.id) ?? []), ...outsiders]) {
-      if (!isEvaluated(c, t)) continue;
-      // A resource's own key is probed with every key change (resources/kms.ts) as well.
-      for (const ta of t.actions.filter((x) => changes.includes(x.action) || (x.keyPolicy !== undefined && KEY_CHANGES.includes(x.action)))) for (const s of best(c)) add(probes.change.id, c, t, ta, s, describe(s));
-      // KMS endpoints take only TLS: requests on a resource's own key are not probed over plain HTTP.
-      if (plainHttp) for (const ta of t.actions.filter((x) => x.keyPolicy === undefined)) for (const s of best(c)) add(plainHttp.id, c, t, ta, { ...s, tls: "false" }, describe({ ...s, tls: "false" }));
-    }
-  }
 
-  for (const i of intents) {
-    const c = callerById.get(i.caller);
-    const t = targetById.get(i.target);
-    if (!c || !t) continue;
-    const declared = t.actions.filter((ta) => i.actions.some((p) => matches(p, ta.action)));
-    for (const ta of declared) {
-      for (const s of best(c)) {
-        if (i.mfa) {
-          for (const mfa of ["false", "absent"] as const) add("no-mfa", c, t, ta, { ...s, mfa }, describe({ ...s, mfa }));
-        }
-        if (i.externalId !== undefined) {
-          for (const externalId of [null, WRONG_EXTERNAL_ID]) add("external-id", c, t, ta, { ...s, externalId }, describe({ ...s, externalId }));
+    if (t.kind !== "resource") {
+      for (const c of outsiders) for (const ta of t.actions) for (const s of best(c)) add("unknown-account", c, ta, s, describe(s));
+      // Groups of an account that some grant on the target names, which were not granted themselves.
+      const grantedCallers = new Set(targetIntents.map((i) => i.caller));
+      const grantedStacks = new Set(targetIntents.map((i) => callerById.get(i.caller)?.stack).filter((x): x is string => x !== undefined));
+      for (const stack of grantedStacks) {
+        for (const c of groupsByStack.get(stack) ?? []) {
+          if (grantedCallers.has(c.id)) continue;
+          for (const ta of t.actions) for (const s of best(c)) add("ungranted-group", c, ta, s, describe(s));
         }
       }
     }
-  }
-  return runs;
+
+    // A grantee using what only another level of the resource's kind grants (a read grantee writing).
+    for (const i of targetIntents) {
+      const level = kind?.levels.find((l) => i.what === grantWhat(l));
+      const c = callerById.get(i.caller);
+      if (!c || !kind || level === undefined) continue;
+      const own = [...levelActions(kind, level), ...((kind as ResourceKind).key?.actions[level] ?? [])];
+      const keyed = t.actions.some((x) => x.keyPolicy !== undefined);
+      const others = [...grantedActions(kind), ...(keyed ? kind.levels.flatMap((l) => (kind as ResourceKind).key?.actions[l] ?? []) : [])].filter((a) => !own.includes(a));
+      const probe = (kind.access.probes as KindAccess["probes"]).otherLevel;
+      if (probe) for (const ta of t.actions.filter((x) => others.includes(x.action))) for (const s of best(c)) add(probe.id, c, ta, s, describe(s));
+    }
+
+    // Anybody changing a resource (what no level grants), and every request over plain HTTP where the kind refuses it.
+    if (kind) {
+      const { changes, probes } = kind.access;
+      const plainHttp = "plainHttp" in probes ? probes.plainHttp : undefined;
+      for (const c of [...(candidates.get(t.id) ?? []), ...outsiders]) {
+        if (!isEvaluated(c, t)) continue;
+        // A resource's own key is probed with every key change (resources/kms.ts) as well.
+        for (const ta of t.actions.filter((x) => changes.includes(x.action) || (x.keyPolicy !== undefined && KEY_CHANGES.includes(x.action)))) for (const s of best(c)) add(probes.change.id, c, ta, s, describe(s));
+        // KMS endpoints take only TLS: requests on a resource's own key are not probed over plain HTTP.
+        if (plainHttp) for (const ta of t.actions.filter((x) => x.keyPolicy === undefined)) for (const s of best(c)) add(plainHttp.id, c, ta, { ...s, tls: "false" }, describe({ ...s, tls: "false" }));
+      }
+    }
+
+    for (const i of targetIntents) {
+      const c = callerById.get(i.caller);
+      if (!c) continue;
+      const declared = t.actions.filter((ta) => i.actions.some((p) => matches(p, ta.action)));
+      for (const ta of declared) {
+        for (const s of best(c)) {
+          if (i.mfa) {
+            for (const mfa of ["false", "absent"] as const) add("no-mfa", c, ta, { ...s, mfa }, describe({ ...s, mfa }));
+          }
+          if (i.externalId !== undefined) {
+            for (const externalId of [null, WRONG_EXTERNAL_ID]) add("external-id", c, ta, { ...s, externalId }, describe({ ...s, externalId }));
+          }
+        }
+      }
+    }
+
+    // Each allowed request of a GitHub, SSO or service caller, asked again as each of its variants (access/callers.ts): all must be denied.
+    for (const a of access) {
+      const c = callerById.get(a.caller);
+      if (!c || (c.kind !== "github" && c.kind !== "sso" && c.kind !== "service")) continue;
+      const ta = t.actions.find((x) => x.action === a.action);
+      if (!ta) continue;
+      for (const p of callerProbes(c, t, unassignedAccounts(inventory, c))) {
+        for (const scenario of bestScenarios(p.variant)) runs.push({ kase: { probe: p.probe, caller: c.id, target: t.id, action: ta.action, context: p.context }, caller: p.variant, target: t, ta, scenario });
+      }
+    }
+    return runs;
+  };
 }
 
 const pairKey = (caller: string, target: string): string => `${caller}\u0000${target}`;
 
-/** Every probe run of the map's callers and targets, in the order the gate asks them. */
-export function probeRunsOf(input: Pick<GateInput, "callers" | "targets" | "intents" | "candidates" | "access" | "inventory">): ProbeRun[] {
-  return [...probeRuns(input), ...moreCallerProbeRuns(input)];
+/** What the probes of one kind found on one target: how many were asked, of which callers (sorted), and which were allowed. */
+export interface ProbeTally {
+  readonly probe: ProbeKind;
+  readonly target: string;
+  readonly requests: number;
+  readonly callers: readonly string[];
+  readonly failures: readonly ProbeCase[];
 }
 
-/** Each allowed request of a GitHub, SSO or service caller, asked again as each of its variants (access/callers.ts): all must be denied. */
-function moreCallerProbeRuns({ callers, targets, access, inventory }: Pick<GateInput, "callers" | "targets" | "access" | "inventory">): ProbeRun[] {
-  const callerById = new Map(callers.map((c) => [c.id, c]));
-  const targetById = new Map(targets.map((t) => [t.id, t]));
-  const runs: ProbeRun[] = [];
-  for (const a of access) {
-    const c = callerById.get(a.caller);
-    const t = targetById.get(a.target);
-    if (!c || !t || (c.kind !== "github" && c.kind !== "sso" && c.kind !== "service")) continue;
-    const ta = t.actions.find((x) => x.action === a.action);
-    if (!ta) continue;
-    for (const p of callerProbes(c, t, unassignedAccounts(inventory, c))) {
-      for (const scenario of bestScenarios(p.variant)) runs.push({ kase: { probe: p.probe, caller: c.id, target: t.id, action: ta.action, context: p.context }, caller: p.variant, target: t, ta, scenario });
-    }
-  }
-  return runs;
-}
-
-
-/** Evaluates each probe run: true where it was allowed (or could not be evaluated), a failed probe. */
-export async function answerProbes(evaluator: Evaluator, organizationId: string | undefined, runs: readonly ProbeRun[]): Promise<boolean[]> {
-  const out: boolean[] = [];
+/**
+ * Asks each probe run (all of one target, from {@link probeRunner}) and tallies the
+ * answers by probe, in the order the probes were first asked. A run that was
+ * allowed, or that could not be evaluated, is a failure.
+ */
+export async function tallyProbes(evaluator: Evaluator, organizationId: string | undefined, runs: readonly ProbeRun[]): Promise<ProbeTally[]> {
+  const tallies = new Map<ProbeKind, { target: string; requests: number; callers: Set<string>; failures: ProbeCase[] }>();
   for (const run of runs) {
+    let t = tallies.get(run.kase.probe);
+    if (!t) tallies.set(run.kase.probe, (t = { target: run.kase.target, requests: 0, callers: new Set(), failures: [] }));
+    t.requests++;
+    t.callers.add(run.kase.caller);
     const d = await decisionFor(evaluator, run.caller, run.target, run.ta, run.scenario, organizationId);
-    out.push(d.result === "Allowed" || d.result === "Error");
+    if (d.result === "Allowed" || d.result === "Error") t.failures.push(run.kase);
   }
-  return out;
+  return [...tallies].map(([probe, t]) => ({ probe, target: t.target, requests: t.requests, callers: [...t.callers].sort(byText), failures: t.failures }));
 }
 
 async function runProbes(input: GateInput): Promise<{ summaries: ProbeSummary[]; failures: Difference[] }> {
-  const runs = probeRunsOf(input);
   // The probes of GitHub, SSO and service callers are listed only where such callers are allowed something (so other maps' reports stay as they were).
-  const asked = new Set(runs.map((r) => r.kase.probe));
+  const asked = new Set(input.probes.map((t) => t.probe));
   const order: ProbeKind[] = [...PROBE_ORDER, ...(Object.keys(CALLER_PROBE_TITLES) as ProbeKind[]).filter((k) => asked.has(k))];
   const titles: Record<string, string> = { ...PROBE_TITLES, ...CALLER_PROBE_TITLES };
-  const results = new Map<ProbeKind, { runs: ProbeRun[]; failed: ProbeRun[] }>(order.map((k) => [k, { runs: [], failed: [] }]));
-  const failed = input.probeFailed ? input.probeFailed(runs) : await answerProbes(input.evaluator, input.model.organizationId, runs);
-  runs.forEach((run, i) => {
-    const r = results.get(run.kase.probe)!;
-    r.runs.push(run);
-    if (failed[i]) r.failed.push(run);
-  });
+  const results = new Map<ProbeKind, { requests: number; pairs: string[]; failed: ProbeCase[] }>(order.map((k) => [k, { requests: 0, pairs: [], failed: [] }]));
+  for (const t of input.probes) {
+    const r = results.get(t.probe)!;
+    r.requests += t.requests;
+    for (const c of t.callers) r.pairs.push(`${c} → ${t.target}`);
+    r.failed.push(...t.failures);
+  }
   // The baseline's cases (access/baseline.ts): probes that must be denied, and checks that it works, which must be allowed.
   const baseline = baselineCases(input.model, input.inventory.stacks);
   for (const probe of Object.keys(BASELINE_PROBE_TITLES) as ProbeKind[]) {
     if (!baseline.some((c) => c.kase.probe === probe)) continue;
     order.push(probe);
-    results.set(probe, { runs: [], failed: [] });
+    results.set(probe, { requests: 0, pairs: [], failed: [] });
   }
   Object.assign(titles, BASELINE_PROBE_TITLES);
   const failedBaseline = new Set<ProbeCase>();
@@ -370,9 +375,10 @@ async function runProbes(input: GateInput): Promise<{ summaries: ProbeSummary[];
     const d = await input.evaluator.evaluate(c.request);
     const r = results.get(c.kase.probe)!;
     const answered = c.expect === "allowed" ? d.result === "Allowed" : d.result !== "Allowed" && d.result !== "Error";
-    r.runs.push({ kase: c.kase } as ProbeRun);
+    r.requests++;
+    r.pairs.push(`${c.kase.caller} → ${c.kase.target}`);
     if (!answered) {
-      r.failed.push({ kase: c.kase } as ProbeRun);
+      r.failed.push(c.kase);
       failedBaseline.add(c.kase);
     }
   }
@@ -381,10 +387,10 @@ async function runProbes(input: GateInput): Promise<{ summaries: ProbeSummary[];
     return {
       probe,
       title: titles[probe],
-      requests: r.runs.length,
-      denied: r.runs.length - r.failed.length,
-      pairs: sortedUnique(r.runs.map((x) => `${x.kase.caller} → ${x.kase.target}`)),
-      failures: r.failed.map((x) => x.kase),
+      requests: r.requests,
+      denied: r.requests - r.failed.length,
+      pairs: sortedUnique(r.pairs),
+      failures: r.failed,
     };
   });
   const failures: Difference[] = [];

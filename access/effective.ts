@@ -93,6 +93,12 @@ export function decisionFor(evaluator: Evaluator, caller: CallerSpec, t: TargetS
 }
 
 const decided = new WeakMap<Evaluator, Map<string, Promise<Decision>>>();
+
+/** Drops the evaluator's memos and the decisions asked of it: when a target is done (access/shards.ts), none of its requests is asked again. */
+export function forgetDecisions(evaluator: Evaluator): void {
+  decided.delete(evaluator);
+  evaluator.forget();
+}
 const scenarioKey = (s: Scenario, externalId: boolean): string =>
   `${s.mfa} ${s.tls} ${s.principalArn ?? ""} ${s.organizationId ?? ""} ${!externalId || s.externalId === null ? "-" : JSON.stringify(s.externalId)}`;
 

@@ -44,6 +44,8 @@ export interface Evaluator {
   applies(action: string, resource: string): Promise<boolean>;
   /** How many distinct simulations were run. */
   readonly runs: number;
+  /** Drops the memos (simulations, narrowed policies, resource types): for when no request asked so far will be asked again. */
+  forget(): void;
 }
 
 /**
@@ -64,6 +66,7 @@ function memoizeResourceTypes(): void {
     const original = mod.getResourceTypesForAction;
     if (typeof original !== "function") return;
     const memo = new Map<string, Promise<unknown>>();
+    forgetResourceTypes = () => memo.clear();
     mod.getResourceTypesForAction = (service, action, resource) => {
       const key = `${service}\u0000${action}\u0000${resource}`;
       let r = memo.get(key);
@@ -77,6 +80,8 @@ function memoizeResourceTypes(): void {
     // Not found where expected: evaluate without the memo.
   }
 }
+/** Empties the memo: its keys hold the resource, so none is asked again once its target is done ({@link Evaluator.forget}). */
+let forgetResourceTypes = (): void => undefined;
 if (trickOn("memoize-resource-types")) memoizeResourceTypes();
 
 /**
@@ -196,7 +201,7 @@ const OUTSIDE: NarrowedPolicy = narrowedPolicy(OUTSIDE_NAME, OUTSIDE_POLICY, { i
  * those are kept per policy and shape in `memo`, emptied when it grows past
  * {@link NARROWED_KEPT} entries so that memory stays bounded.
  */
-function prepare(req: SimRequest, memo: Map<string, NarrowedPolicy | null>): Prepared {
+function prepare(req: SimRequest, memo: Map<string, NarrowedPolicy | null>, textId: (text: string) => number): Prepared {
   const callerAccount = req.context["aws:PrincipalAccount"];
   const principalArn = req.context["aws:PrincipalArn"];
   const shape = {
@@ -240,10 +245,11 @@ export function createEvaluator(): Evaluator {
     return d;
   };
   const narrowed = new Map<string, NarrowedPolicy | null>();
+  const texts = textIds();
   // Requests asked again as they are are answered before they are built (decisionFor
   // in effective.ts): each request here is new.
   const evaluate = async (req: SimRequest): Promise<Decision> => {
-    const prepared = prepare(req, narrowed);
+    const prepared = prepare(req, narrowed, texts.id);
     const shared = await run(requestKey(prepared, true), prepared);
     // An error message names the action it was simulated with: ask again with this one.
     return shared.result === "Error" ? run(requestKey(prepared, false), prepared) : shared;
@@ -258,18 +264,30 @@ export function createEvaluator(): Evaluator {
     get runs() {
       return runs;
     },
+    forget() {
+      memo.clear();
+      narrowed.clear();
+      texts.clear();
+      forgetResourceTypes();
+    },
   };
 }
 
-/** Numbers for what requests repeat: policy objects by identity (objectId), strings by value. */
+/** Numbers for what requests repeat: policy objects by identity (objectId), strings by value ({@link textIds}). */
 const policyId = (p: PolicyText): number => objectId(p);
-const textIds = new Map<string, number>();
-let nextId = 0;
-const textId = (text: string): number => {
-  let id = textIds.get(text);
-  if (id === undefined) textIds.set(text, (id = nextId++));
-  return id;
-};
+
+/** Numbers for strings, by value: kept as long as the memos whose keys hold them, and emptied with them. */
+function textIds(): { id: (text: string) => number; clear: () => void } {
+  const ids = new Map<string, number>();
+  return {
+    id: (text) => {
+      let id = ids.get(text);
+      if (id === undefined) ids.set(text, (id = ids.size));
+      return id;
+    },
+    clear: () => ids.clear(),
+  };
+}
 
 /**
  * The part of a request's context that can change a decision about these documents,

@@ -9,10 +9,9 @@
  */
 import type { Model } from "../config/model";
 import type { Candidates } from "./candidates";
-import { answerProbes, probeRunsOf, type ProbeRun } from "./check";
-import { effectiveAccess, sortAccess } from "./effective";
+import { probeRunner, type ProbeTally, tallyProbes } from "./check";
+import { effectiveAccess, forgetDecisions, sortAccess } from "./effective";
 import type { Evaluator } from "./evaluator";
-import { groupBy } from "./policy-json";
 import { targetKeys } from "./target-key";
 import type { Access, CallerSpec, Intent, Inventory, TargetSpec } from "./types";
 
@@ -27,17 +26,17 @@ export interface Front {
 }
 
 /**
- * What the check found about one target: its access entries, and how many probe
- * runs were asked of it (in the order probeRunsOf lists them) and which of those
- * were allowed (failures, by index). The unit an incremental check reuses
- * (access-cache.ts), under the target's key (target-key.ts).
+ * What the check found about one target: its access entries, how many probe runs
+ * were asked of it, and what each probe found ({@link ProbeTally}). The unit an
+ * incremental check reuses (access-cache.ts), under the target's key
+ * (target-key.ts).
  */
 export interface TargetResult {
   readonly target: string;
   readonly key: string;
   readonly access: readonly Access[];
   readonly runs: number;
-  readonly failed: readonly number[];
+  readonly probes: readonly ProbeTally[];
 }
 
 /** What one shard found: each of its targets' results, in the front's order. */
@@ -75,56 +74,43 @@ export function assignShards(front: Pick<Front, "targets" | "candidates">, shard
 const ownTargets = (front: Front, owner: ReadonlyMap<string, number>, shard: number): TargetSpec[] => front.targets.filter((t) => owner.get(t.id) === shard);
 
 /**
- * Evaluates the access to one shard's targets and every probe on them, target by
- * target: a target whose key is that of a result in `reuse` takes that result
- * instead (its access, and its probes' answers when as many runs are asked of it).
+ * Evaluates the access to one shard's targets and every probe on them, one target
+ * at a time: its access, then its probe runs, built, asked and tallied, then the
+ * memo of its requests dropped (no request is about two targets), so that memory
+ * holds one target's requests, not the shard's. A target whose key is that of a
+ * result in `reuse` takes that result instead (its access, and its probes' tallies
+ * when as many runs are asked of it).
  */
 export async function evaluateShard(front: Front, evaluator: Evaluator, owner: ReadonlyMap<string, number>, shard: number, reuse: Reusable = new Map()): Promise<ShardResult> {
-  const targets = ownTargets(front, owner, shard);
   const org = front.model.organizationId;
   const key = targetKeys(front);
-  const keyed = targets.map((t) => {
-    const k = key(t);
-    const old = reuse.get(t.id);
-    return { t, key: k, old: old !== undefined && old.key === k ? old : undefined };
-  });
+  const runsOf = probeRunner(front);
   let evaluated = 0;
-  const access = new Map<string, readonly Access[]>();
-  for (const { t, old } of keyed) access.set(t.id, old ? old.access : await effectiveAccess(evaluator, [t], front.candidates, org));
-  // The probe runs of the shard as one list (the probes read the access of all of them), then each target's, in that order.
-  const runs = groupBy(probeRunsOf({ ...front, targets, access: sortAccess([...access.values()].flat()) }), (r) => r.target.id);
   const out: TargetResult[] = [];
-  for (const { t, key: k, old } of keyed) {
-    const mine = runs.get(t.id) ?? [];
-    let failed = old?.failed;
-    if (old === undefined || old.runs !== mine.length) {
+  for (const t of ownTargets(front, owner, shard)) {
+    const k = key(t);
+    const reused = reuse.get(t.id);
+    const old = reused !== undefined && reused.key === k ? reused : undefined;
+    const access = old ? old.access : await effectiveAccess(evaluator, [t], front.candidates, org);
+    const runs = runsOf(t, access);
+    let probes = old?.probes;
+    if (old === undefined || old.runs !== runs.length) {
       evaluated++;
-      const answers = await answerProbes(evaluator, org, mine);
-      failed = answers.flatMap((f, i) => (f ? [i] : []));
+      probes = await tallyProbes(evaluator, org, runs);
     }
-    out.push({ target: t.id, key: k, access: access.get(t.id)!, runs: mine.length, failed: failed! });
+    forgetDecisions(evaluator);
+    out.push({ target: t.id, key: k, access, runs: runs.length, probes: probes! });
   }
   return { targets: out, evaluations: evaluator.runs, evaluated };
 }
 
-/** The shards' results as one: all the access, sorted, and a function from the whole list of probe runs to each run's answer. */
-export function mergeShards(results: readonly ShardResult[]): { access: Access[]; probeFailed: (runs: readonly ProbeRun[]) => boolean[] } {
+/** The shards' results as one: all the access, sorted, and every target's probe tallies, in the front's order of `targets`. */
+export function mergeShards(results: readonly ShardResult[], targets: readonly TargetSpec[]): { access: Access[]; probes: ProbeTally[] } {
   const byTarget = new Map(results.flatMap((r) => r.targets).map((t) => [t.target, t]));
+  const missing = targets.find((t) => !byTarget.has(t.id));
+  if (missing) throw new Error(`target ${missing.id} was evaluated by no shard`);
   return {
     access: sortAccess(results.flatMap((r) => r.targets.flatMap((t) => t.access))),
-    probeFailed: (runs) => {
-      const next = new Map<string, number>();
-      const failed = new Map([...byTarget].map(([id, t]) => [id, new Set(t.failed)]));
-      const out = runs.map((run) => {
-        const t = byTarget.get(run.target.id);
-        if (t === undefined) throw new Error(`probe on ${run.target.id}, a target no shard evaluated`);
-        const i = next.get(t.target) ?? 0;
-        next.set(t.target, i + 1);
-        return failed.get(t.target)!.has(i);
-      });
-      const short = [...byTarget.values()].find((t) => t.runs !== (next.get(t.target) ?? 0));
-      if (short) throw new Error(`target ${short.target} answered ${short.runs} probes, but ${next.get(short.target) ?? 0} were asked of it`);
-      return out;
-    },
+    probes: targets.flatMap((t) => byTarget.get(t.id)!.probes),
   };
 }

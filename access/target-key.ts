@@ -4,7 +4,7 @@
  * entries and the answers of its probe runs from the last check.
  *
  * Everything the evaluation of one target reads (effective.ts `effectiveAccess`,
- * check.ts `probeRunsOf` and `answerProbes`, for that target alone):
+ * check.ts `probeRunner` and `tallyProbes`, for that target alone):
  *
  * - the target: its id, kind, account, policy, and each action's resource,
  *   context and key policy;

@@ -7,7 +7,7 @@
  * collation it replaces.
  */
 import { dirname, join } from "node:path";
-import { decisionFor, type Scenario } from "../../access/effective";
+import { decisionFor, forgetDecisions, type Scenario } from "../../access/effective";
 import { createEvaluator, type Evaluator, type SimRequest } from "../../access/evaluator";
 import type { CallerSpec, PolicyText, TargetSpec } from "../../access/types";
 
@@ -172,7 +172,7 @@ describe("decisionFor answers a request asked again from the objects it is built
   const counting = () => {
     const inner = createEvaluator();
     const asked: SimRequest[] = [];
-    const evaluator: Evaluator = { evaluate: (req) => (asked.push(req), inner.evaluate(req)), applies: (a, r) => inner.applies(a, r), runs: 0 };
+    const evaluator: Evaluator = { evaluate: (req) => (asked.push(req), inner.evaluate(req)), applies: (a, r) => inner.applies(a, r), runs: 0, forget: () => inner.forget() };
     return { evaluator, asked };
   };
   const scenario = (externalId: string | null): Scenario => ({ mfa: "true", externalId, tls: "true" });
@@ -195,5 +195,19 @@ describe("decisionFor answers a request asked again from the objects it is built
     for (const id of ["one", "two", null]) await decisionFor(evaluator, caller, target, target.actions[1], scenario(id));
     expect(asked).toHaveLength(4);
     expect(asked.slice(1).map((r) => r.context["sts:ExternalId"] ?? "(none)")).toEqual(["one", "two", "(none)"]);
+  });
+
+  test("once a target is done its decisions are forgotten: asked again, the request is built again, and simulated again, with the same decision", async () => {
+    const { evaluator, asked } = counting();
+    const inner = createEvaluator();
+    const first = await decisionFor(inner, caller, target, target.actions[0], scenario("one"));
+    await decisionFor(evaluator, caller, target, target.actions[0], scenario("one"));
+    forgetDecisions(evaluator);
+    await decisionFor(evaluator, caller, target, target.actions[0], scenario("one"));
+    expect(asked).toHaveLength(2);
+    expect(inner.runs).toBe(1);
+    forgetDecisions(inner);
+    expect(await decisionFor(inner, caller, target, target.actions[0], scenario("one"))).toEqual(first);
+    expect(inner.runs).toBe(2);
   });
 });

@@ -190,10 +190,11 @@ describe("a cache it cannot trust gives a cold check", () => {
   const edit = (dir: string, change: (text: string) => string) => writeFileSync(cache(dir), change(readFileSync(cache(dir), "utf8")));
   test.each([
     ["not JSON", (dir: string) => writeFileSync(cache(dir), "{ broken")],
-    ["another format", (dir: string) => edit(dir, (t) => t.replace('"format":1', '"format":2'))],
+    ["another format", (dir: string) => edit(dir, (t) => t.replace('"format":2', '"format":3'))],
     ["an entry with an unknown field", (dir: string) => edit(dir, (t) => t.replace('"key":', '"extra":1,"key":'))],
     ["an entry whose access is another target's", (dir: string) => edit(dir, (t) => t.replace(/"target":"[^"]+"/, '"target":"elsewhere"'))],
-    ["a failure past the runs asked", (dir: string) => edit(dir, (t) => t.replace(/"failed":\[\]/, '"failed":[100000]'))],
+    ["tallies that do not add up to the runs asked", (dir: string) => edit(dir, (t) => t.replace(/"requests":\d+/, '"requests":100000'))],
+    ["a probe's failure on another target", (dir: string) => edit(dir, (t) => t.replace(/"failures":\[\]/, '"failures":[{"probe":"no-mfa","caller":"a","target":"elsewhere","action":"s3:GetObject","context":"MFA false"}]'))],
     ["another program's", (dir: string) => edit(dir, (t) => t.replace(/"program":"[0-9a-f]+"/, '"program":"an older program"'))],
     ["missing", (dir: string) => rmSync(cache(dir))],
   ])("%s", async (_what, damage) => {
@@ -215,7 +216,9 @@ describe("a cache it cannot trust gives a cold check", () => {
     const cold = await incrementalCheck(model, outdir);
     const file = JSON.parse(readFileSync(cache(outdir), "utf8"));
     const [id] = Object.keys(file.targets).filter((t) => file.targets[t].runs > 0);
+    // Still consistent (its tallies add up to its runs), but one more run than are asked of it now.
     file.targets[id].runs += 1;
+    file.targets[id].probes[0].requests += 1;
     writeFileSync(cache(outdir), JSON.stringify(file));
     const again = await incrementalCheck(model, outdir);
     expect(again.evaluated).toBe(1);

@@ -1,13 +1,13 @@
 /**
  * The evaluation split by target (access/shards.ts) gives the analysis the
  * unsplit one gives, clean or failing, for every kind and caller form; the
- * split itself is deterministic and covers every target once; and answers that
- * do not fit the probes asked are an error, not a quiet wrong verdict.
+ * split itself is deterministic and covers every target once; and a target that
+ * no shard answered is an error, not a quiet wrong verdict.
  */
 import { readFileSync } from "node:fs";
 import { analyze, runShard, type ShardRunner } from "../../access/analyze";
 import { assignShards, mergeShards } from "../../access/shards";
-import type { ProbeRun } from "../../access/check";
+import type { ProbeKind } from "../../access/types";
 import type { Model } from "../../config/model";
 import { sid, synthesized, withPolicy } from "./fixture";
 
@@ -47,13 +47,14 @@ test("the split: every target in exactly one shard, the same on every call, and 
   expect(new Set(assignShards({ targets, candidates }, 1).values())).toEqual(new Set([0]));
 });
 
-test("answers that do not fit the probes asked are an error", () => {
-  const run = (id: string) => ({ target: { id } }) as ProbeRun;
-  const merged = mergeShards([
-    { targets: [{ target: "a", key: "", access: [], runs: 2, failed: [1] }], evaluations: 0, evaluated: 1 },
-    { targets: [{ target: "b", key: "", access: [], runs: 1, failed: [] }], evaluations: 0, evaluated: 1 },
-  ]);
-  expect(merged.probeFailed([run("a"), run("b"), run("a")])).toEqual([false, false, true]);
-  expect(() => merged.probeFailed([run("a"), run("b")])).toThrow("target a answered 2 probes, but 1 were asked of it");
-  expect(() => merged.probeFailed([run("c")])).toThrow("probe on c, a target no shard evaluated");
+test("the merge: every target's tallies in the targets' order, whichever shard had it, and a target no shard had is an error", () => {
+  const tally = (target: string, probe: ProbeKind) => ({ probe, target, requests: 1, callers: ["c"], failures: [] });
+  const result = (target: string, ...probes: ProbeKind[]) => ({ target, key: "", access: [], runs: probes.length, probes: probes.map((p) => tally(target, p)) });
+  const shards = [
+    { targets: [result("b", "no-mfa")], evaluations: 0, evaluated: 1 },
+    { targets: [result("a", "unknown-account", "no-mfa"), result("c")], evaluations: 0, evaluated: 2 },
+  ];
+  const targets = (...ids: string[]) => ids.map((id) => ({ id })) as never[];
+  expect(mergeShards(shards, targets("a", "b", "c")).probes.map((t) => `${t.target} ${t.probe}`)).toEqual(["a unknown-account", "a no-mfa", "b no-mfa"]);
+  expect(() => mergeShards(shards, targets("a", "d"))).toThrow("target d was evaluated by no shard");
 });
