@@ -10,11 +10,11 @@ import { candidatesOf } from "./candidates";
 import { checkAccess } from "./check";
 import { createEvaluator, type Evaluator } from "./evaluator";
 import { intendedAccess } from "./intent";
-import { readInventory } from "./inventory";
+import { entities, readInventory } from "./inventory";
 import { lintStacks } from "./lint";
 import { callersOf, targetsOf } from "./principals";
 import { assignShards, evaluateShard, type Front, mergeShards, type Reusable, type ShardResult, type TargetResult } from "./shards";
-import type { Access, Finding, Verdict } from "./types";
+import type { Access, Finding, Inventory, Verdict } from "./types";
 
 export interface Analysis extends Front {
   readonly access: readonly Access[];
@@ -33,7 +33,7 @@ export interface ShardJob {
   readonly outdir: string;
   readonly shard: number;
   readonly shards: number;
-  /** The previous results of the shard's targets, to reuse where their key is unchanged. */
+  /** Previous results (of every target: the shard takes its own), to reuse where their key is unchanged. */
   readonly reuse?: readonly TargetResult[];
 }
 
@@ -50,9 +50,8 @@ export interface ShardRunner {
  */
 export const TARGETS_PER_THREAD = 250;
 
-/** Reads the stacks and names callers, targets, candidates and intents: what every shard computes alike. */
-export async function frontOf(model: Model, outdir: string, evaluator: Evaluator): Promise<Front> {
-  const inventory = readInventory(outdir);
+/** Reads the stacks (unless given them) and names callers, targets, candidates and intents: what every shard computes alike. */
+export async function frontOf(model: Model, outdir: string, evaluator: Evaluator, inventory: Inventory = readInventory(outdir)): Promise<Front> {
   const known = { externals: model.externals.map((e) => ({ name: e.name, id: e.id, externalId: e.externalId })), ...(model.organizationId ? { organizationId: model.organizationId } : {}) };
   const callers = callersOf(inventory, known);
   const targets = await targetsOf(inventory, evaluator);
@@ -66,6 +65,9 @@ export async function runShard(model: Model, job: ShardJob): Promise<ShardResult
   return evaluateShard(front, evaluator, assignShards(front, job.shards), job.shard, new Map((job.reuse ?? []).map((r) => [r.target, r])));
 }
 
+/** The targets the stacks declare (roles and each kind's resources; resources outside the stacks are not counted): what the number of shards is chosen by. */
+const declaredTargets = (inventory: Inventory): number => inventory.stacks.reduce((n, s) => n + s.roles.length + entities(s).length, 0);
+
 /**
  * Analyzes the stacks in `outdir` (a `cdktf.out`) against `model`. `names` are
  * how messages name the map and the folder (default: the map's file and `outdir`).
@@ -76,15 +78,19 @@ export async function runShard(model: Model, job: ShardJob): Promise<ShardResult
  */
 export async function analyze(model: Model, outdir: string, names?: { readonly mapFile: string; readonly outdir: string }, runner?: ShardRunner, reuse: Reusable = new Map()): Promise<Analysis> {
   const evaluator = createEvaluator();
-  const front = await frontOf(model, outdir, evaluator);
-  const shards = Math.max(1, runner?.shardsFor(front.targets.length) ?? 1);
+  // The other threads are started as soon as the stacks are read, before this one names callers and targets, which
+  // each thread does for itself (about 5 s at 1,000 accounts of the benchmark's map). They are sent every previous
+  // result, since which targets are theirs is known only from the front; each takes its own.
+  const inventory = readInventory(outdir);
+  const shards = Math.max(1, runner?.shardsFor(declaredTargets(inventory)) ?? 1);
+  const elsewhere = Array.from({ length: shards - 1 }, (_, i) => runner!.run({ outdir, shard: i + 1, shards, ...(reuse.size > 0 ? { reuse: [...reuse.values()] } : {}) }));
+  // Their failure is reported where they are awaited, even when this thread fails first.
+  for (const p of elsewhere) p.catch(() => undefined);
+  const front = await frontOf(model, outdir, evaluator, inventory);
   const owner = assignShards(front, shards);
-  // Each thread is sent the previous results of its own targets only.
-  const reuseOf = (shard: number) => front.targets.flatMap((t) => (owner.get(t.id) === shard ? (reuse.get(t.id) ?? []) : []));
-  const elsewhere = Array.from({ length: shards - 1 }, (_, i) => runner!.run({ outdir, shard: i + 1, shards, ...(reuse.size > 0 ? { reuse: reuseOf(i + 1) } : {}) }));
   const mine = await evaluateShard(front, evaluator, owner, 0, reuse);
   const others = await Promise.all(elsewhere);
-  const { inventory, callers, targets, candidates, intents } = front;
+  const { callers, targets, candidates, intents } = front;
   const { access, probes } = mergeShards([mine, ...others], targets);
   const verdict = await checkAccess({ model, inventory, callers, targets, access, intents, evaluator, candidates, probes, names: names ?? { mapFile: model.file, outdir } });
   const findings = await lintStacks({ inventory, access });

@@ -17,6 +17,13 @@ import type { Intent } from "./types";
 /** How an intent from a resource's `grants` reads: `grants read`. */
 export const grantWhat = (level: string): string => `grants ${level}`;
 
+/**
+ * Where a grant stands in the map, as messages and the report print it. Each
+ * intent reads it on first use (a getter): its line is looked up in the map's
+ * positional parse (config/source.ts), which the threads that only evaluate never
+ * need. At 1,000 accounts of the benchmark's map that parse took 1.7 s and 59 MB
+ * of each thread (docs/benchmarks.md).
+ */
 const where = (file: string, at: Located): string => `${file}:${at.line} ${at.path}`;
 
 /** Every grant the map declares. Customer managed policies count as grants to the roles they are attached to. */
@@ -35,7 +42,9 @@ export function intendedAccess(model: Model): Intent[] {
           actions: [p.kind === "github" ? ASSUME_ROLE_WITH_WEB_IDENTITY : ASSUME_ROLE],
           mfa: caller.requireMfa,
           ...(p.kind === "external" ? { externalId: p.externalId } : {}),
-          declaredAt: where(model.file, caller.at),
+          get declaredAt() {
+            return where(model.file, caller.at);
+          },
           what: "assumableBy",
         });
       }
@@ -49,7 +58,9 @@ export function intendedAccess(model: Model): Intent[] {
               target: r ? roleTargetId(r) : shared ? resourceTargetId(shared) : outsideResourceId(resource),
               actions: [...statement.actions],
               mfa: false,
-              declaredAt: where(model.file, policy.at),
+              get declaredAt() {
+                return where(model.file, policy.at);
+              },
               what: `policy ${policy.name}`,
             });
           }
@@ -65,7 +76,9 @@ export function intendedAccess(model: Model): Intent[] {
         // With a key of its own, the level's actions on that key too (the third document decides them).
         actions: sortedUnique([...levelActions(resource.kind, grant.level), ...(resource.ownKey ? (resource.kind.key?.actions[grant.level] ?? []) : [])]),
         mfa: grant.requireMfa,
-        declaredAt: where(model.file, grant.at),
+        get declaredAt() {
+          return where(model.file, grant.at);
+        },
         what: grantWhat(grant.level),
       });
     }
@@ -89,7 +102,7 @@ function baselineIntents(model: Model): Intent[] {
     for (const region of alertRegions(alert)) {
       const target = resourceId(topicKind, audit.account.name, alertTopicName(region));
       const caller = roleId(account.name, ALERT_DELIVERY_ROLE);
-      if (!out.has(`${caller} ${target}`)) out.set(`${caller} ${target}`, { caller, target, actions: ["kms:Decrypt", "kms:GenerateDataKey", "sns:Publish"], mfa: false, declaredAt: where(model.file, alert.at), what: "baseline.audit.alertOn" });
+      if (!out.has(`${caller} ${target}`)) out.set(`${caller} ${target}`, { caller, target, actions: ["kms:Decrypt", "kms:GenerateDataKey", "sns:Publish"], mfa: false, get declaredAt() { return where(model.file, alert.at); }, what: "baseline.audit.alertOn" });
     }
   }
   return [...out.values()];

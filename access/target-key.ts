@@ -58,7 +58,8 @@ export function targetKeys(front: Pick<Front, "model" | "inventory" | "callers" 
   };
   const whole = (obj: CallerSpec | TargetSpec): string => digest(obj, () => JSON.stringify(obj));
   // Where a grant stands in the map is only in messages the gate writes afresh each time.
-  const grant = (i: Intent): string => digest(i, () => JSON.stringify({ ...i, declaredAt: undefined }));
+  // Its fields but declaredAt, which is not read: a getter that would look the grant's line up (intent.ts).
+  const grant = (i: Intent): string => digest(i, () => JSON.stringify(Object.keys(i).filter((k) => k !== "declaredAt").map((k) => [k, i[k as keyof Intent]])));
   // A caller's identity statements, indexed by the resources they name (as candidates.ts indexes them).
   type Held = { rest: string; heads: string[]; statements: StatementJson[]; always: number[]; exact: Map<string, Entry[]>; byPrefix: Map<string, (Entry & { pattern: string })[]> };
   type Entry = { i: number; entry: number };

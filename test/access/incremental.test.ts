@@ -278,6 +278,25 @@ describe("every part of a target's key changes it (target-key.ts)", () => {
   });
 });
 
+test("a target's key does not read where its grants stand in the map, which would need the map's positional parse", async () => {
+  const { model, outdir } = await synthesized();
+  const f = await analyze(model, outdir);
+  const unreadable = f.intents.map((i) => {
+    const copy = Object.fromEntries(Object.keys(i).filter((k) => k !== "declaredAt").map((k) => [k, i[k as keyof typeof i]]));
+    return Object.defineProperty(copy, "declaredAt", {
+      enumerable: true,
+      get: () => {
+        throw new Error("declaredAt read");
+      },
+    }) as unknown as typeof i;
+  });
+  const keys = targetKeys(f);
+  const without = targetKeys({ ...f, intents: unreadable });
+  expect(f.targets.map((t) => without(t))).toEqual(f.targets.map((t) => keys(t)));
+  // And each intent reads it on demand: the same text as the map's position.
+  expect(f.intents[0].declaredAt).toMatch(/^test\/fixtures\/example\/accounts\.yaml:\d+ accounts\./);
+});
+
 test("a candidate's identity statement that cannot apply to the target, or a Resource entry that names another, leaves its key; one that can apply changes it", async () => {
   const { model, outdir } = await synthesized();
   const f = await analyze(model, outdir);
