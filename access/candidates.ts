@@ -35,15 +35,18 @@ export function candidatesOf(callers: readonly CallerSpec[], targets: readonly T
   }
   const index = identityIndex(callers);
   // Callers whose own half can allow a request to the target: their policies are outside the stacks, they are a service, or one of their Allow statements names a resource of the target.
-  const reachers = (t: TargetSpec): Set<CallerSpec> => new Set(t.actions.flatMap((ta) => index(ta.resource)));
+  // Each resource once: a target's actions share a few resources (at 10,000 accounts of the benchmark's map, 1.1 million actions).
+  const reachers = (t: TargetSpec): Set<CallerSpec> => new Set([...new Set(t.actions.map((ta) => ta.resource))].flatMap(index));
   const ownHalfAssumed = (c: CallerSpec) => c.identityOutside || c.kind === "service" || c.kind === "github";
   const webIdentity = callers.filter((c) => c.kind === "github");
-  const holders = callers.filter((c) => c.kind === "group" || c.kind === "role");
+  // Groups and roles by their place among the callers: a resource outside the stacks takes those that reach it, in that order,
+  // found from the few that reach it rather than by testing every holder (quadratic: 27% of the front at 10,000 accounts).
+  const holderOrder = new Map(callers.filter((c) => c.kind === "group" || c.kind === "role").map((c, i) => [c, i]));
   const out = new Map<string, CallerSpec[]>();
   for (const t of targets) {
     const reach = reachers(t);
     if (t.kind === "resource") {
-      out.set(t.id, holders.filter((c) => reach.has(c)));
+      out.set(t.id, [...reach].filter((c) => holderOrder.has(c)).sort((a, b) => holderOrder.get(a)! - holderOrder.get(b)!));
       continue;
     }
     // Named by the resource policy: by account root (the caller's own half must allow too), or by ARN or service (enough on its own in the same account).
