@@ -15,6 +15,8 @@ import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { programDigestOf } from "../synth-cache";
+import { CALLER_PROBE_TITLES } from "./callers";
+import { PROBE_TITLES } from "./check";
 import type { Reusable, TargetResult } from "./shards";
 
 /** The cache file's name, in the output folder. */
@@ -71,12 +73,22 @@ export function readAccessCache(outdir: string, program: string, cold = false): 
   return out;
 }
 
-/** True when an entry is about its own target throughout, and its tallies add up to its runs. */
+/** The probes a target's tally may be of (the baseline's are asked by the gate itself, never kept). */
+const TALLIED = new Set([...Object.keys(PROBE_TITLES), ...Object.keys(CALLER_PROBE_TITLES)]);
+
+/**
+ * True when an entry is about its own target throughout, its tallies are of known
+ * probes, one each, every failure is of a caller its tally names, and the tallies
+ * add up to its runs.
+ */
 function fits(target: string, e: z.infer<typeof Entry>): boolean {
   const own = (x: { target: string }) => x.target === target;
+  const probes = e.probes.map((p) => p.probe);
   return (
     e.access.every(own) &&
-    e.probes.every((p) => own(p) && p.failures.length <= p.requests && p.failures.every((f) => own(f) && f.probe === p.probe)) &&
+    probes.every((p) => TALLIED.has(p)) &&
+    new Set(probes).size === probes.length &&
+    e.probes.every((p) => own(p) && p.failures.length <= p.requests && p.failures.every((f) => own(f) && f.probe === p.probe && p.callers.includes(f.caller))) &&
     e.probes.reduce((n, p) => n + p.requests, 0) === e.runs
   );
 }

@@ -45,8 +45,10 @@ export interface ShardRunner {
 }
 
 /**
- * Targets per thread, at least. The example map's 8 targets take 0.8 s in one thread
- * and over 2 s in two; the benchmark's 100-account map has 1,162.
+ * Targets per thread, at least, counting those the stacks declare (roles and each
+ * kind's resources; resources outside the stacks are not counted). The example
+ * map's 8 targets take 0.8 s in one thread and over 2 s in two; the benchmark's
+ * 100-account map has 1,162.
  */
 export const TARGETS_PER_THREAD = 250;
 
@@ -84,7 +86,8 @@ export async function analyze(model: Model, outdir: string, names?: { readonly m
   const inventory = readInventory(outdir);
   const shards = Math.max(1, runner?.shardsFor(declaredTargets(inventory)) ?? 1);
   const elsewhere = Array.from({ length: shards - 1 }, (_, i) => runner!.run({ outdir, shard: i + 1, shards, ...(reuse.size > 0 ? { reuse: [...reuse.values()] } : {}) }));
-  // Their failure is reported where they are awaited, even when this thread fails first.
+  // Not left unhandled: their failure is reported where they are awaited; when this thread fails first, its error is
+  // the one reported (the command's exit then ends them).
   for (const p of elsewhere) p.catch(() => undefined);
   const front = await frontOf(model, outdir, evaluator, inventory);
   const owner = assignShards(front, shards);

@@ -2,10 +2,10 @@
  * The evaluation, split by target. Every request the check asks (effective access,
  * then each probe) is about one target, and nothing asked about one target
  * depends on another's answers, so the targets can be dealt out to several
- * evaluators (threads, see tools/access-worker.ts) and the answers put back
+ * evaluators (threads, see tools/access-worker.ts) and the results put back
  * together: the access list is sorted whatever the order it was found in, and
- * each probe's answer is taken back in the order its shard asked it, which is the
- * order of the whole list with the other shards' probes left out.
+ * each target's probe tallies are taken in the targets' order, whichever shard
+ * evaluated them.
  */
 import type { Model } from "../config/model";
 import type { Candidates } from "./candidates";

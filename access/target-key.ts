@@ -1,7 +1,7 @@
 /**
  * What one target's evaluation is made of, as a digest: the key under which an
  * incremental access check (access-cache.ts) may reuse the target's access
- * entries and the answers of its probe runs from the last check.
+ * entries and its probes' tallies from the last check.
  *
  * Everything the evaluation of one target reads (effective.ts `effectiveAccess`,
  * check.ts `probeRunner` and `tallyProbes`, for that target alone):

@@ -10,7 +10,7 @@
  *   --diff REF         also compare with the map at git revision REF: what each caller gains and loses,
  *                      and whether that widens or narrows access (diff.md, diff.json)
  *   --threads N        evaluate in N threads, split by target (default: the machine's cores, at most 4,
- *                      and one per 250 targets)
+ *                      and one per 250 targets the stacks declare)
  *   -h, --help         print the usage and exit 0
  *
  * Incremental: a target whose key (access/target-key.ts) is the one recorded in

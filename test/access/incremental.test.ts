@@ -188,12 +188,28 @@ test("after one edit, it evaluates exactly the targets whose key changed: a gran
 describe("a cache it cannot trust gives a cold check", () => {
   const cache = (dir: string) => join(dir, ACCESS_CACHE_FILE);
   const edit = (dir: string, change: (text: string) => string) => writeFileSync(cache(dir), change(readFileSync(cache(dir), "utf8")));
+  /** Edits the first entry with a probe tally, as JSON. */
+  type Entry = { runs: number; probes: { probe: string; target: string; requests: number; callers: string[]; failures: object[] }[] };
+  const editJson = (dir: string, change: (e: Entry) => void) => {
+    const file = JSON.parse(readFileSync(cache(dir), "utf8")) as { targets: Record<string, Entry> };
+    change(Object.values(file.targets).find((e) => e.probes.length > 0)!);
+    writeFileSync(cache(dir), JSON.stringify(file));
+  };
   test.each([
     ["not JSON", (dir: string) => writeFileSync(cache(dir), "{ broken")],
     ["another format", (dir: string) => edit(dir, (t) => t.replace('"format":2', '"format":3'))],
     ["an entry with an unknown field", (dir: string) => edit(dir, (t) => t.replace('"key":', '"extra":1,"key":'))],
     ["an entry whose access is another target's", (dir: string) => edit(dir, (t) => t.replace(/"target":"[^"]+"/, '"target":"elsewhere"'))],
     ["tallies that do not add up to the runs asked", (dir: string) => edit(dir, (t) => t.replace(/"requests":\d+/, '"requests":100000'))],
+    ["a tally of a probe that does not exist", (dir: string) => edit(dir, (t) => t.replace(/"probe":"[^"]+"/, '"probe":"no-such-probe"'))],
+    ["two tallies of one probe on one target (still adding up)", (dir: string) => editJson(dir, (e) => {
+      e.probes.push(e.probes[0]);
+      e.runs += e.probes[0].requests;
+    })],
+    ["a failure of a caller its tally does not name", (dir: string) => editJson(dir, (e) => {
+      const p = e.probes[0];
+      p.failures.push({ probe: p.probe, caller: "nobody/role/unnamed", target: p.target, action: "s3:GetObject", context: "MFA" });
+    })],
     ["a probe's failure on another target", (dir: string) => edit(dir, (t) => t.replace(/"failures":\[\]/, '"failures":[{"probe":"no-mfa","caller":"a","target":"elsewhere","action":"s3:GetObject","context":"MFA false"}]'))],
     ["another program's", (dir: string) => edit(dir, (t) => t.replace(/"program":"[0-9a-f]+"/, '"program":"an older program"'))],
     ["missing", (dir: string) => rmSync(cache(dir))],
