@@ -7,7 +7,7 @@ import { dirname, join, resolve } from "node:path";
 import { importsOf } from "./config/imports";
 import { loadAccountMap, loadAccountMapText } from "./config/load";
 import type { Account, Model } from "./config/model";
-import { planInputs } from "./policies/inputs";
+import { type PlanInputs, planInputs } from "./policies/inputs";
 import { planWithinLimits } from "./policies/limits";
 import type { StackManifest } from "cdktf/lib/manifest";
 import { AccountStack, type AccountStackProps } from "./stacks/account-stack";
@@ -27,6 +27,12 @@ export interface SynthOptions {
   readonly cold?: boolean;
   /** Stands in for the program's digest (synth-cache.ts), for tests of a cache another program wrote. */
   readonly program?: string;
+  /**
+   * Build only the stacks of these accounts (by name), planning only them and
+   * what their plans read, into a folder of their own: no index is read or
+   * written (a folder of some stacks is no synth to build on). `affected` sets it.
+   */
+  readonly only?: ReadonlySet<string>;
 }
 
 /** What a synth did: every stack of the map, those built and those kept from the last synth, and those removed. */
@@ -59,14 +65,15 @@ export function synthesize(model: Model, opts: SynthOptions = {}): SynthResult {
   // checked first, so that a bad map creates nothing. A folder an earlier synth left its index in exists
   // already, and only the stacks not kept from it are planned, after the keys.
   const outdir = opts.outdir ?? process.env.CDKTF_OUTDIR ?? "cdktf.out";
-  const warm = !opts.cold && existsSync(join(outdir, INDEX_FILE));
-  let plans = warm ? undefined : planWithinLimits(model);
+  const only = opts.only && new Set(model.accounts.filter((a) => opts.only!.has(a.name)));
+  const warm = !opts.cold && !only && existsSync(join(outdir, INDEX_FILE));
+  let plans = warm ? undefined : planWithinLimits(model, only);
   if (opts.outdir !== undefined) mkdirSync(dirname(resolve(opts.outdir)), { recursive: true });
   // One stack in memory at a time: see stacks/stream.ts.
   const out = new StackStream(opts.outdir, { traces: opts.traces, dropTokens: trickOn("drop-tokens") });
   const { app } = out;
   // HCL output writes two files per stack: never kept, and no index.
-  const cache = app.hclOutput ? undefined : new SynthCache(app.outdir, opts.program ?? programDigest(), app.manifest.stackFileName, opts.cold);
+  const cache = app.hclOutput || only ? undefined : new SynthCache(app.outdir, opts.program ?? programDigest(), app.manifest.stackFileName, opts.cold);
   if (!cache) SynthCache.remove(app.outdir);
   const appKey = JSON.stringify({ context: app.node.getAllContext(), hcl: app.hclOutput, skipValidation: app.skipValidation ?? false, traces: opts.traces ?? false });
   const accounts = new Set<object>(model.accounts);
@@ -75,8 +82,7 @@ export function synthesize(model: Model, opts: SynthOptions = {}): SynthResult {
   const previous = new Map<Account, IndexEntry>();
   for (const account of model.accounts) {
     if (!cache || !inputs) break;
-    const input: StackInputs = { plan: inputs.get(account)!, state: model.state, tags: model.tags, localEndpoint: opts.localEndpoint, imports: importsOf(model, account.name) };
-    const key = stackKey(cache.program, appKey, stackKeyText(input, accounts));
+    const key = stackKey(cache.program, appKey, stackKeyText(stackInputs(model, inputs, account, opts.localEndpoint), accounts));
     keys.set(account, key);
     const entry = cache.reusable(account.name, key);
     if (entry) previous.set(account, entry);
@@ -88,6 +94,7 @@ export function synthesize(model: Model, opts: SynthOptions = {}): SynthResult {
   const kept: string[] = [];
   for (const account of model.accounts) {
     const name = account.name;
+    if (only && !only.has(account)) continue;
     const entry = previous.get(account);
     if (entry) {
       out.keep(name, entry.annotations as StackManifest["annotations"]);
@@ -102,7 +109,12 @@ export function synthesize(model: Model, opts: SynthOptions = {}): SynthResult {
   const removed = cache?.removeGone() ?? [];
   out.close();
   cache?.save();
-  return { stacks: model.accounts.map((a) => a.name), built, kept, removed };
+  return { stacks: only ? built : model.accounts.map((a) => a.name), built, kept, removed };
+}
+
+/** What an account's stack is built from, as its key reads it (stacks/stack-key.ts): `AccountStack`'s props, with the plan's inputs in place of the plan. */
+export function stackInputs(model: Model, inputs: ReadonlyMap<Account, PlanInputs>, account: Account, localEndpoint?: string): StackInputs {
+  return { plan: inputs.get(account)!, state: model.state, tags: model.tags, localEndpoint, imports: importsOf(model, account.name) };
 }
 
 /** Loads a map file and synthesizes it. Throws ConfigError for a bad map. */

@@ -5,7 +5,8 @@
  * tree's, synthesizes both and prints what these return.
  *
  * A stack's JSON decides whether it changed: it is exactly what Terraform would
- * apply. The reasons come from the plans: every grant whose either half lands in
+ * apply. A stack whose key is the same on both sides is the same JSON, and is
+ * unchanged without being synthesized (tools/affected-synth.ts). The reasons come from the plans: every grant whose either half lands in
  * the stack (the resource half in the resource's account, the identity half in
  * the caller's, both located by the function that writes them, policies/grants.ts),
  * and the roles, groups, policies and resources the stack holds. What the grants
@@ -19,10 +20,12 @@ import { type AccountPlan, resourcePlans } from "../policies/plan";
 
 export type StackStatus = "added" | "changed" | "removed" | "unchanged";
 
-/** What one side knows of a stack: its synthesized JSON and what the map put in it. */
+/** What one side knows of a stack: its key or its synthesized JSON (or both), and what the map put in it. */
 export interface StackInput {
-  /** The stack's `cdk.tf.json`, as written. */
-  readonly json: string;
+  /** The digest of what the stack is built from (stacks/stack-key.ts): two stacks of one key are the same JSON. */
+  readonly key?: string;
+  /** The stack's `cdk.tf.json`, as written; undefined for a stack not synthesized, whose key is the other side's. */
+  readonly json?: string;
   /** Every grant with a half in this stack, in words (`dev/developers may assume prod/role/UpdateProdApp with MFA`). */
   readonly grants: readonly string[];
   /** The roles, groups, customer policies and resources the stack holds (`role prod/role/UpdateProdApp`). */
@@ -137,6 +140,8 @@ export function compareStacks(before: ReadonlyMap<string, StackInput>, after: Re
     const b = after.get(stack);
     if (!a) return { stack, status: "added", reasons: [`account ${stack} is new in the map`, ...b!.entities.map((e) => `+ ${e}`)] };
     if (!b) return { stack, status: "removed", reasons: [`account ${stack} is no longer in the map`] };
+    if (a.key !== undefined && a.key === b.key) return { stack, status: "unchanged", reasons: [] };
+    if (a.json === undefined || b.json === undefined) throw new Error(`affected: stack ${stack} differs in its key but was not synthesized on both sides`);
     if (a.json === b.json) return { stack, status: "unchanged", reasons: [] };
     return {
       stack,

@@ -14,6 +14,9 @@ import { synthesize, type SynthOptions, type SynthResult } from "../../app";
 import { loadAccountMapText } from "../../config/load";
 import { filesUnder as files } from "../helpers";
 import { INDEX_FILE } from "../../synth-cache";
+import { compareStacks } from "../../tools/affected-stacks";
+import { affectedSides, RevisionMapError } from "../../tools/affected-synth";
+import { ConfigError } from "../../config/errors";
 import { ACCOUNT_OPS, applyAccountEdit, type EditedAccount, type EditedAccounts, isAccountOp } from "../map-edits";
 
 const RUNS = Number(process.env.INCREMENTAL_RUNS ?? 25);
@@ -154,6 +157,32 @@ test("after random edits, the incremental synth leaves the folder a cold synth w
   );
 }, 240_000);
 
+test("after random edits, affected's comparison by keys is the comparison of every stack synthesized, and synthesizes only what differs", async () => {
+  const modelOf = async (m: MapData) => (await loadAccountMapText(render(m), "affected.yaml", m.imports.length > 0 ? { text: renderImports(m), file: "affected.imports.yaml" } : undefined)).model;
+  await fc.assert(
+    fc.asyncProperty(fc.array(edit, { minLength: 1, maxLength: 4 }), async (edits) => {
+      const map = initial(4);
+      const before = await modelOf(map);
+      for (const e of edits) apply(map, e);
+      const after = await modelOf(map);
+      const keyed = affectedSides(before, after);
+      const cold = affectedSides(before, after, { cold: true });
+      expect(compareStacks(keyed.before, keyed.after)).toEqual(compareStacks(cold.before, cold.after));
+      // A stack not synthesized is one whose key is the same on both sides; each synthesized one is the cold one.
+      for (const [side, stacks] of [["before", keyed.before], ["after", keyed.after]] as const) {
+        for (const [name, s] of stacks) {
+          if (s.json === undefined) expect(s.key).toBe((side === "before" ? keyed.after : keyed.before).get(name)?.key);
+          else {
+            const c = cold[side].get(name)!;
+            expect([s.json, s.grants, s.entities]).toEqual([c.json, c.grants, c.entities]);
+          }
+        }
+      }
+    }),
+    { numRuns: RUNS },
+  );
+}, 240_000);
+
 test("it builds exactly the stacks that changed: onboarding an account that reads a neighbour's bucket builds the two", async () => {
   const map = initial(6);
   const outdir = tempDir();
@@ -208,6 +237,30 @@ test("a map made bad in a stack that would be built is reported as a cold synth 
   expect(warm).toMatch(/^incremental\.yaml:\d+:\d+ accounts\.acct3\.roles\.everyone: trust policy of role acct3\/everyone is [\d,]+ characters, over AWS's limit of 2,048/m);
   expect(warm).toBe(await messageOf(tempDir()));
   expect(files(outdir)).toEqual(before);
+});
+
+test("affected: a map made bad in a stack whose key changed is reported located, as the map at the revision when it is that one", async () => {
+  const map = initial(12);
+  const good = (await loadAccountMapText(render(map), "incremental.yaml")).model;
+  map.accounts[3].roles.everyone = { assumableBy: callers(map) };
+  const bad = (await loadAccountMapText(render(map), "incremental.yaml")).model;
+  const messageOf = (f: () => unknown): Error => {
+    try {
+      f();
+    } catch (e) {
+      return e as Error;
+    }
+    throw new Error("the bad map was compared");
+  };
+  const quota = /^incremental\.yaml:\d+:\d+ accounts\.acct3\.roles\.everyone: trust policy of role acct3\/everyone is [\d,]+ characters, over AWS's limit of 2,048/m;
+  const working = messageOf(() => affectedSides(good, bad));
+  expect(working).toBeInstanceOf(ConfigError);
+  expect(working.message).toMatch(quota);
+  for (const cold of [false, true]) {
+    const revision = messageOf(() => affectedSides(bad, good, { cold }));
+    expect(revision).toBeInstanceOf(RevisionMapError);
+    expect((revision as RevisionMapError).error.message).toMatch(quota);
+  }
 });
 
 describe("an index it cannot trust gives a cold synth", () => {

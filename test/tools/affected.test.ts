@@ -9,12 +9,14 @@ import { join, resolve } from "node:path";
 import { generateMap } from "../../scripts/bench/generate";
 import { loadAccountMapText } from "../../config/load";
 import { compareStacks, matrixChunks, renderAffected, renderMatrixOutputs, type StackChange, type StackInput } from "../../tools/affected-stacks";
-import { synthesizedStacks } from "../../tools/affected-synth";
+import { affectedSides } from "../../tools/affected-synth";
 import { exampleText } from "../helpers";
 
 const stack = (json: object, grants: string[] = [], entities: string[] = []): StackInput => ({ json: JSON.stringify(json), grants, entities });
 const byStack = (changes: StackChange[]) => Object.fromEntries(changes.map((c) => [c.stack, c]));
-const stacksOf = async (text: string) => synthesizedStacks((await loadAccountMapText(text, "test.yaml")).model);
+const modelOf = async (text: string) => (await loadAccountMapText(text, "test.yaml")).model;
+/** Both sides of a change, the stacks whose keys differ synthesized. */
+const sidesOf = async (before: string, after: string) => affectedSides(await modelOf(before), await modelOf(after));
 
 describe("compareStacks", () => {
   const role = { resource: { aws_iam_role: { Deploy: { name: "Deploy" } } } };
@@ -90,7 +92,8 @@ describe("on synthesized maps", () => {
     const text = exampleText();
     const moved = text.replace("          staging/testers: read\n", "          staging/admins: read\n");
     expect(moved).not.toBe(text);
-    const changes = byStack(compareStacks(await stacksOf(text), await stacksOf(moved)));
+    const sides = await sidesOf(text, moved);
+    const changes = byStack(compareStacks(sides.before, sides.after));
     expect(changes.dev.status).toBe("unchanged");
     for (const name of ["prod", "staging"]) {
       expect(changes[name].status).toBe("changed");
@@ -110,11 +113,14 @@ describe("on synthesized maps", () => {
     const id = "999999999999";
     // As the generator writes a workload account: people roles from identity, ci reading a neighbour's bucket, a neighbour's ci reading ours.
     const onboarded = `${text.trimEnd()}\n\n  newcomer:\n    id: "${id}"\n    roles:\n      admins: { assumableBy: [identity/admins], managedPolicies: [AdministratorAccess] }\n      ci: { assumableBy: [identity/role/ci], requireMfa: false }\n    buckets:\n      newcomer-artifacts-onboarding:\n        grants:\n          newcomer/role/ci: read-write\n          infra-dev-3/role/ci: read\n`;
-    const before = await stacksOf(text);
-    const after = await stacksOf(onboarded);
+    const { before, after } = await sidesOf(text, onboarded);
     const changes = compareStacks(before, after);
-    // Its roles' ARNs hold its id; its bucket's ARN holds no account id, only its name.
-    const naming = [...after].filter(([name, s]) => name !== "newcomer" && (s.json.includes(id) || s.json.includes("newcomer-artifacts-onboarding"))).map(([name]) => name);
+    // Its roles' ARNs hold its id; its bucket's ARN holds no account id, only its name: every stack synthesized, which name it?
+    const every = affectedSides(undefined, await modelOf(onboarded), { cold: true }).after;
+    const naming = [...every].filter(([name, s]) => name !== "newcomer" && (s.json!.includes(id) || s.json!.includes("newcomer-artifacts-onboarding"))).map(([name]) => name);
+    // Only those, and the new account, were synthesized: on both sides for the stacks that were there before.
+    expect([...after].filter(([, s]) => s.json !== undefined).map(([name]) => name).sort()).toEqual([...naming, "newcomer"].sort());
+    expect([...before].filter(([, s]) => s.json !== undefined).map(([name]) => name).sort()).toEqual([...naming].sort());
     expect(naming).toEqual(["identity", "infra-dev-3"]);
     expect(changes.filter((c) => c.status === "added").map((c) => c.stack)).toEqual(["newcomer"]);
     expect(changes.filter((c) => c.status === "changed").map((c) => c.stack)).toEqual(naming);
@@ -129,11 +135,11 @@ describe("the command", () => {
   beforeAll(() => expect(spawnSync(process.execPath, [join(root, "scripts/build.mjs")], { encoding: "utf8" }).status).toBe(0));
 
   /** A git repository holding the example map at its first commit. */
-  function repository(): string {
+  function repository(text = exampleText()): string {
     const dir = mkdtempSync(join(tmpdir(), "affected-repo-"));
     const git = (...args: string[]) => expect(spawnSync("git", args, { cwd: dir, encoding: "utf8" }).status).toBe(0);
     git("init", "-q");
-    writeFileSync(join(dir, "accounts.yaml"), exampleText());
+    writeFileSync(join(dir, "accounts.yaml"), text);
     git("add", "accounts.yaml");
     git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "map");
     return dir;
@@ -144,17 +150,23 @@ describe("the command", () => {
     const dir = repository();
     writeFileSync(join(dir, "accounts.yaml"), exampleText().replace("          staging/testers: read\n", ""));
     const r = affected(dir, "HEAD", "--map", "accounts.yaml", "--matrix");
-    expect(r.stderr).toMatch(/^affected: 3 stacks compared in \d+\.\d s\n$/);
+    expect(r.stderr).toMatch(/^affected: 3 stacks compared in \d+\.\d s \(4 synthesized\)\n$/);
     expect(r.stdout).toBe('count=2\nchunks=1\nmatrix-0={"include":[{"stack":"prod"},{"stack":"staging"}]}\n');
     expect(r.status).toBe(0);
     const json = JSON.parse(affected(dir, "HEAD", "--map", "accounts.yaml", "--json").stdout);
     expect(json.counts).toEqual({ added: 0, changed: 2, removed: 0, unchanged: 1 });
   });
 
-  test("an unknown revision or a missing one is a usage error (exit 2); a bad map at the working tree exits 1 with its located report", () => {
+  test("an unknown revision or a missing one is a usage error (exit 2); a bad map at the working tree or at the revision exits 1 with its located report", () => {
     const dir = repository();
     expect(affected(dir, "no-such-ref", "--map", "accounts.yaml")).toMatchObject({ status: 2, stderr: `affected: no-such-ref: no such git revision; usage: npm run affected -- <git-ref> [--map FILE] [--json | --matrix] [--report FILE]\n` });
     expect(affected(dir, "--map", "accounts.yaml").status).toBe(2);
+    // The map at the revision bad: nothing to compare with, exit 1.
+    const badAtHead = repository("version: 2\naccounts: {}\n");
+    writeFileSync(join(badAtHead, "accounts.yaml"), exampleText());
+    const then = affected(badAtHead, "HEAD", "--map", "accounts.yaml");
+    expect(then.stderr).toBe("affected: the map at HEAD is not valid, so there is nothing to compare with:\naccounts.yaml@HEAD:1:10 version: invalid value 2 (one of: 1)\n1 problem in accounts.yaml@HEAD; nothing was synthesized.\n");
+    expect(then.status).toBe(1);
     writeFileSync(join(dir, "accounts.yaml"), "version: 2\naccounts: {}\n");
     const bad = affected(dir, "HEAD", "--map", "accounts.yaml");
     expect(bad.status).toBe(1);
