@@ -63,6 +63,8 @@ export const LABELS: Readonly<Record<Row["measure"], string>> = {
   "trick-on": "a speed trick's work, the trick on",
   "access-onboard-cold": "cold access check, one account onboarded (scripts/access.mjs, ACCESS_COLD=1)",
   "access-incremental": "incremental access check, one account onboarded (scripts/access.mjs, the last check's cache)",
+  "affected-cold": "affected, one account onboarded, every stack synthesized (dist/affected.js, AFFECTED_COLD=1)",
+  affected: "affected, one account onboarded, the stacks whose keys differ synthesized (dist/affected.js)",
 };
 
 /** The baseline's measure a measure of ours is set against. */

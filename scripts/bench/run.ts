@@ -45,6 +45,7 @@ const DIST = join(CACHE, "dist");
 const PROGRAM = join(ROOT, "dist/main.js");
 const CDKTF = join(ROOT, "node_modules/.bin/cdktf");
 const ACCESS = join(ROOT, "scripts/access.mjs");
+const AFFECTED = join(ROOT, "dist/affected.js");
 
 const FULL_SIZES = [3, 100, 1000, 10000];
 const QUICK_SIZES = [3, 100];
@@ -434,6 +435,49 @@ async function incrementalRows(size: number, map: MapFile, baseOut: string, rows
   return [c, inc];
 }
 
+// ---------------------------------------------------------------- affected
+
+/**
+ * One account onboarded (onboardOne, as for the incremental synth) into the
+ * size's map committed in a scratch git repository: `affected HEAD --json`,
+ * every stack of both maps synthesized (AFFECTED_COLD=1) and only the stacks
+ * whose keys differ, in rounds (judged by targets.ts, incrementalShare). The two
+ * must print the same report: else the keyed row fails.
+ */
+async function affectedRows(size: number, map: MapFile, opts: Opts): Promise<Row[]> {
+  const key = <M extends RowKey["measure"]>(measure: M) => ({ measure, size });
+  const repo = join(CACHE, "out", `affected-${size}`);
+  fresh(repo)();
+  mkdirSync(repo, { recursive: true });
+  const git = (...args: string[]) => spawnSync("git", ["-c", "user.name=bench", "-c", "user.email=bench@example.com", ...args], { cwd: repo, stdio: "ignore" }).status === 0;
+  cpSync(map.file, join(repo, "accounts.yaml"));
+  if (!(git("init", "-q") && git("add", "accounts.yaml") && git("commit", "-q", "-m", "map"))) {
+    fresh(repo)();
+    return (["affected-cold", "affected"] as const).map((m) => ({ ...key(m), status: "skipped", note: "git could not commit the map", runs: 0 }));
+  }
+  writeFileSync(join(repo, "accounts.yaml"), onboardOne(readFileSync(map.file, "utf8")).text);
+  // Each run appends its text report to a file of its own (--report), emptied before the run: the two are compared whole.
+  const reports = { cold: join(repo, "report-cold.md"), keyed: join(repo, "report-keyed.md") };
+  const run = (report: string, env: Record<string, string>): Spec => ({
+    cmd: process.execPath,
+    args: [AFFECTED, "HEAD", "--map", "accounts.yaml", "--report", report],
+    cwd: repo,
+    env: { ACCOUNT_MAP: "", ...env },
+    before: () => rmSync(report, { force: true }),
+  });
+  progress(`== one account onboarded @ ${n(size)}: affected, every stack synthesized and only those whose keys differ, in rounds`);
+  // Every stack of both maps is two syntheses of the map: one round from 1,000 accounts.
+  const [c, i] = await rounds([{ row: key("affected-cold"), spec: run(reports.cold, { AFFECTED_COLD: "1" }) }, { row: key("affected"), spec: run(reports.keyed, {}) }], size >= 1000 ? 1 : opts.rounds, opts);
+  let keyed: Row = i;
+  if (c.status === "ok" && i.status === "ok") {
+    const same = readFileSync(reports.cold, "utf8") === readFileSync(reports.keyed, "utf8");
+    if (!same) keyed = { ...i, status: "failed", note: "its report differs from the cold one's" };
+    progress(`    the keyed report ${same ? "is the cold one" : "differs from the cold one"}: ${i.stdout?.split("\n")[0] ?? ""}`);
+  }
+  fresh(repo)();
+  return [c, keyed];
+}
+
 // ---------------------------------------------------------------- the incremental access check
 
 /**
@@ -709,6 +753,7 @@ async function main(): Promise<void> {
     }
 
     if (opts.incremental) rows.push(...(await incrementalRows(size, map, programOut(size), rows, opts)));
+    if (opts.incremental) rows.push(...(await affectedRows(size, map, opts)));
 
     if (!opts.access) {
       // Left out on request (--no-access): no row at all.

@@ -12,7 +12,7 @@
 import { fmtKb, fmtMs, n } from "./format";
 
 /** What the benchmark runs (docs/benchmarks.md, "Measures"). */
-export type Measure = "load" | "program" | "synth" | "access" | "baseline-program" | "baseline-synth" | "test" | "onboard-cold" | "incremental" | "access-onboard-cold" | "access-incremental" | "trick-off" | "trick-on";
+export type Measure = "load" | "program" | "synth" | "access" | "baseline-program" | "baseline-synth" | "test" | "onboard-cold" | "incremental" | "access-onboard-cold" | "access-incremental" | "affected-cold" | "affected" | "trick-off" | "trick-on";
 
 /** One run of a command: `ok`, or `failed` / `timeout` with the line of output that says why. */
 export interface Run {
@@ -213,6 +213,7 @@ export interface IncrementalPair {
 }
 const SYNTH_PAIR: IncrementalPair = { cold: "onboard-cold", incremental: "incremental", what: "synth" };
 const ACCESS_PAIR: IncrementalPair = { cold: "access-onboard-cold", incremental: "access-incremental", what: "access check" };
+const AFFECTED_PAIR: IncrementalPair = { cold: "affected-cold", incremental: "affected", what: "affected" };
 
 /**
  * The incremental run's time after onboarding one account (`incremental`) as a
@@ -309,6 +310,22 @@ export const TARGETS: readonly TargetRule[] = [
         measured: `${fmtMs(r.wallMs)}; ${judged ? judged.text : "growth not measured (needs 100 too)"}${beyond ? `; beyond the target: ${beyond.text}` : ""}`,
       };
     },
+  },
+  {
+    name: "access check, 10,000 accounts: ≤10× its time at 1,000, <4 GB peak",
+    judge: ({ rows }) => {
+      const big = ranOk(find(rows, "access", 10000), "10,000 accounts");
+      if ("verdict" in big) return big;
+      const g = growth(rows, "access", 1000, 10000, 10, "allowed");
+      return {
+        verdict: big.peakKb !== undefined && big.peakKb < 4 * 1024 * 1024 && g?.ok ? "met" : "NOT met",
+        measured: `${fmtMs(big.wallMs)}, peak ${fmtKb(big.peakKb)}; ${g ? g.text : "1,000 not measured"}`,
+      };
+    },
+  },
+  {
+    name: "affected after onboarding one account, 10,000 accounts: ≤15% of the cold affected",
+    judge: ({ rows }) => incrementalTarget(rows, AFFECTED_PAIR),
   },
   {
     name: "incremental synth after onboarding one account, 10,000 accounts: ≤15% of the cold synth",
