@@ -6,7 +6,7 @@
 import { dirname, join } from "node:path";
 import { runSimulation, type Simulation, type SimulationErrors } from "@cloud-copilot/iam-simulate";
 import { objectId, sortedUnique, statementsOf } from "./policy-json";
-import { narrow, type Narrowed } from "./narrow";
+import { forgetCompiled, narrow, type Narrowed } from "./narrow";
 import type { PolicyJson, PolicyText, StatementJson } from "./types";
 import { trickOn } from "../tricks";
 
@@ -44,7 +44,7 @@ export interface Evaluator {
   applies(action: string, resource: string): Promise<boolean>;
   /** How many distinct simulations were run. */
   readonly runs: number;
-  /** Drops the memos (simulations, narrowed policies, resource types): for when no request asked so far will be asked again. */
+  /** Drops the memos (simulations, narrowed and compiled policies, resource types): for when no request asked so far will be asked again. */
   forget(): void;
 }
 
@@ -269,6 +269,7 @@ export function createEvaluator(): Evaluator {
       narrowed.clear();
       texts.clear();
       forgetResourceTypes();
+      forgetCompiled();
     },
   };
 }

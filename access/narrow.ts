@@ -89,7 +89,20 @@ function contextKeysOf(s: StatementJson): readonly string[] | "all" {
   return Object.values(s.Condition ?? {}).flatMap((kv) => Object.keys(kv ?? {}).map((k) => k.toLowerCase()));
 }
 
-const compiled = new WeakMap<PolicyJson, readonly CompiledStatement[]>();
+/**
+ * The documents compiled since the last {@link forgetCompiled}: the access check
+ * forgets them with its other memos when a target is done (access/shards.ts), so
+ * that only the policies of the target at hand and its callers are held compiled.
+ * Kept for the whole check they were the largest thing it held: about 1.8 KB per
+ * statement, 76 MB at 1,000 accounts of the benchmark's map and some 750 MB in
+ * each thread at 10,000 (docs/benchmarks.md).
+ */
+let compiled = new WeakMap<PolicyJson, readonly CompiledStatement[]>();
+
+/** Drops every compiled document: for when the documents asked of so far will not be asked of again soon. */
+export function forgetCompiled(): void {
+  compiled = new WeakMap();
+}
 
 function compile(doc: PolicyJson): readonly CompiledStatement[] {
   let c = compiled.get(doc);
@@ -103,6 +116,17 @@ function compile(doc: PolicyJson): readonly CompiledStatement[] {
     compiled.set(doc, c);
   }
   return c;
+}
+
+/**
+ * True when a statement of the document names the request context key in its
+ * conditions, or holds a policy variable (which may read any key): only then can
+ * leaving the key out of a request change a decision about it. From the
+ * statements as compiled for narrowing, so no more is kept per document.
+ */
+export function namesContextKey(doc: PolicyJson, key: string): boolean {
+  const k = key.toLowerCase();
+  return compile(doc).some((s) => s.contextKeys === "all" || s.contextKeys.includes(k));
 }
 
 /** Could this principal entry name the caller? Entries of other accounts cannot. */
