@@ -31,25 +31,27 @@ function stackKeys(model: Model): Map<string, string> {
   return new Map(model.accounts.map((a) => [a.name, createHash("sha256").update(stackKeyText(stackInputs(model, inputs, a), accounts)).digest("hex")]));
 }
 
-/**
- * The named stacks of a model, synthesized, with their grants and entities (from
- * the plans of the accounts each one's plan reads, policies/inputs.ts: every
- * grant with a half in a stack is declared in one of them).
- */
-function synthesizedStacks(model: Model, names: ReadonlySet<string>, keys?: ReadonlyMap<string, string>): Map<string, StackInput> {
-  const chosen = model.accounts.filter((a) => names.has(a.name));
-  const deps = planDependencies(model);
-  const read = new Set<Account>(chosen.flatMap((a) => deps.get(a)!));
-  const facts = stackFacts(planWithinLimits(model, read), model.organizationId);
+/** The named stacks of a model, synthesized: each one's JSON, by name. */
+function synthesizedJson(model: Model, names: ReadonlySet<string>): Map<string, string> {
   const dir = mkdtempSync(join(tmpdir(), "affected-"));
   try {
     const { stacks } = synthesize(model, { outdir: dir, only: names });
-    return new Map(
-      stacks.map((name) => [name, { key: keys?.get(name), json: readFileSync(join(dir, "stacks", name, "cdk.tf.json"), "utf8"), ...(facts.get(name) ?? { grants: [], entities: [] }) }]),
-    );
+    return new Map(stacks.map((name) => [name, readFileSync(join(dir, "stacks", name, "cdk.tf.json"), "utf8")]));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The grants and entities of the named stacks, from the plans of the accounts
+ * each one's plan reads (policies/inputs.ts: every grant with a half in a stack
+ * is declared in one of them).
+ */
+function factsOf(model: Model, names: ReadonlySet<string>): ReturnType<typeof stackFacts> {
+  const deps = planDependencies(model);
+  const read = new Set<Account>(model.accounts.filter((a) => names.has(a.name)).flatMap((a) => deps.get(a)!));
+  if (read.size === 0) return new Map();
+  return new Map([...stackFacts(planWithinLimits(model, read), model.organizationId)].filter(([name]) => names.has(name)));
 }
 
 /** A map at the revision that loads but cannot be planned (a policy past its quota): the command says so as it does for one that does not load. */
@@ -68,17 +70,30 @@ function atRevision<T>(work: () => T): T {
   }
 }
 
-/** Both sides' stacks: `before` undefined (no map at the revision) is a map of no stacks. */
+/**
+ * Both sides' stacks: `before` undefined (no map at the revision) is a map of no
+ * stacks. The grants and entities are read only for the stacks whose JSON
+ * differs (or that one side lacks): the reasons of a changed, added or removed
+ * stack. Onboarding an account into the benchmark's 10,000-account map changes
+ * the key of the identity account, whose roles and groups the new account's
+ * roles trust, but not its JSON (its policies take the compact form): its facts
+ * would mean planning every account that names it, all of them.
+ */
 export function affectedSides(before: Model | undefined, after: Model, opts: { cold?: boolean } = {}): { before: Map<string, StackInput>; after: Map<string, StackInput> } {
-  const every = (m: Model) => new Set(m.accounts.map((a) => a.name));
-  if (opts.cold) return { before: before ? atRevision(() => synthesizedStacks(before, every(before))) : new Map(), after: synthesizedStacks(after, every(after)) };
-  const was = before ? atRevision(() => stackKeys(before)) : new Map<string, string>();
-  const is = stackKeys(after);
-  const differ = new Set([...was, ...is].filter(([name]) => was.get(name) !== is.get(name)).map(([name]) => name));
-  /** A side: its synthesized stacks, and every other stack by its key alone. */
-  const side = (model: Model | undefined, keys: Map<string, string>) => {
-    const built = model ? synthesizedStacks(model, differ, keys) : new Map<string, StackInput>();
-    return new Map([...keys].map(([name, key]) => [name, built.get(name) ?? { key, grants: [], entities: [] }]));
-  };
-  return { before: atRevision(() => side(before, was)), after: side(after, is) };
+  const names = (m: Model | undefined) => m?.accounts.map((a) => a.name) ?? [];
+  const was = !opts.cold && before ? atRevision(() => stackKeys(before)) : new Map<string, string>();
+  const is = opts.cold ? new Map<string, string>() : stackKeys(after);
+  const differ = new Set([...names(before), ...names(after)].filter((name) => opts.cold || was.get(name) !== is.get(name)));
+  const json = { before: before ? atRevision(() => synthesizedJson(before, differ)) : new Map<string, string>(), after: synthesizedJson(after, differ) };
+  const changed = new Set([...differ].filter((name) => json.before.get(name) !== json.after.get(name)));
+  const facts = { before: before ? atRevision(() => factsOf(before, changed)) : new Map(), after: factsOf(after, changed) };
+  /** A side: every stack of its map, with its key (unless cold), its JSON where synthesized, and its facts where read. */
+  const side = (model: Model | undefined, keys: Map<string, string>, which: "before" | "after"): Map<string, StackInput> =>
+    new Map(
+      names(model).map((name) => {
+        const j = json[which].get(name);
+        return [name, { ...(opts.cold ? {} : { key: keys.get(name) }), ...(j !== undefined ? { json: j } : {}), ...(facts[which].get(name) ?? { grants: [], entities: [] }) }];
+      }),
+    );
+  return { before: side(before, was, "before"), after: side(after, is, "after") };
 }
