@@ -4,7 +4,7 @@
 // ~50 ms, no type-checking (tests and `npm run typecheck` do that). Dependencies stay
 // external, so the AWS provider is loaded by deep path exactly as imported.
 //
-//   node scripts/build.mjs        builds; other scripts import { build } or BUNDLE_OPTIONS
+//   node scripts/build.mjs [DIR]  builds (into DIR instead of dist/); other scripts import { build } or BUNDLE_OPTIONS
 import { buildSync } from "esbuild";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { dirname, join } from "node:path";
@@ -28,12 +28,12 @@ export const BUNDLE_OPTIONS = {
  * into place, one that did not is left alone, so that a script running dist/ meanwhile
  * (another e2e lane calls npm run plan, which builds) never reads a half-written file.
  */
-export function build() {
+export function build(outdir = join(root, "dist")) {
   const { outputFiles } = buildSync({
     write: false,
     ...BUNDLE_OPTIONS,
     entryPoints: { main: join(root, "main.ts"), plan: join(root, "tools/plan.ts"), drift: join(root, "tools/drift.ts"), adopt: join(root, "tools/adopt.ts"), retire: join(root, "tools/retire.ts"), access: join(root, "tools/access.ts"), "access-worker": join(root, "tools/access-worker.ts"), affected: join(root, "tools/affected.ts"), pipeline: join(root, "tools/pipeline.ts"), checkov: join(root, "tools/checkov.ts") },
-    outdir: join(root, "dist"),
+    outdir,
   });
   for (const file of outputFiles) {
     let same = false;
@@ -55,4 +55,4 @@ export function build() {
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) build();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) build(process.argv[2]);

@@ -4,7 +4,8 @@
  * themselves run in `npm run e2e`), and a build that leaves dist/ whole for a reader.
  */
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 const root = resolve(__dirname, "../..");
@@ -80,8 +81,11 @@ describe("recorded_seconds", () => {
 });
 
 describe("scripts/build.mjs beside a reader", () => {
-  const build = () => expect(spawnSync(process.execPath, [join(root, "scripts/build.mjs")], { encoding: "utf8" }).status).toBe(0);
-  const bundle = join(root, "dist/main.js");
+  // Into a folder of its own: the other test files run dist/ meanwhile.
+  const dist = mkdtempSync(join(tmpdir(), "build-"));
+  afterAll(() => rmSync(dist, { recursive: true, force: true }));
+  const build = () => expect(spawnSync(process.execPath, [join(root, "scripts/build.mjs"), dist], { encoding: "utf8" }).status).toBe(0);
+  const bundle = join(dist, "main.js");
 
   it("replaces a bundle whose bytes changed by renaming a new file into place, never by re-writing the one a reader may have open", () => {
     build();
@@ -91,7 +95,7 @@ describe("scripts/build.mjs beside a reader", () => {
     build();
     expect(statSync(bundle).ino).not.toBe(before);
     expect(readFileSync(bundle, "utf8")).toBe(good);
-    expect(readdirSync(join(root, "dist")).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+    expect(readdirSync(dist).filter((f) => f.endsWith(".tmp"))).toEqual([]);
   });
 
   it("leaves a bundle whose bytes did not change in place, marked as built now", () => {
