@@ -28,7 +28,8 @@ out) and the working tree's, compares the stacks and lists each one as added,
 changed, removed (in the map at <git-ref>, not in the working tree's) or
 unchanged, with the grants, entities and Terraform addresses that changed it.
 Only the stacks whose inputs differ between the two maps are planned and
-synthesized; AFFECTED_COLD=1 synthesizes every stack of both.
+synthesized, so a map's quota problems are found only in those (npm run synth
+finds them all); AFFECTED_COLD=1 synthesizes every stack of both.
 
   --map FILE   the account map (default: $ACCOUNT_MAP or ${DEFAULT_MAP})
   --json       the same as JSON, with the matrices
@@ -59,7 +60,7 @@ async function main(): Promise<number> {
   let before: Model | undefined;
   if (then.text !== undefined) {
     try {
-      before = (await loadAccountMapText(then.text, `${then.gitPath}@${ref}`)).model;
+      before = (await loadAccountMapText(then.text, `${then.gitPath}@${ref}`, then.imports)).model;
     } catch (e) {
       throw e instanceof ConfigError ? notValid(ref, e) : e;
     }

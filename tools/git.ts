@@ -4,12 +4,13 @@
  */
 import { execFileSync } from "node:child_process";
 import { basename, dirname, relative, resolve } from "node:path";
+import { importsFileOf } from "../config/imports";
 import { CommandError, UsageError } from "./cli";
 
 const git = (args: string[]): string => execFileSync("git", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 256 * 1024 * 1024 });
 
-/** The map file's path inside the repository, and its text at `ref` (undefined when it did not exist there). */
-export function mapAtRevision(ref: string, mapFile: string): { gitPath: string; text?: string } {
+/** The map file's path inside the repository, its text at `ref` (undefined when it did not exist there) and its import records there. */
+export function mapAtRevision(ref: string, mapFile: string): { gitPath: string; text?: string; imports?: { text: string; file: string } } {
   let root: string;
   try {
     root = git(["rev-parse", "--show-toplevel"]).trim();
@@ -22,11 +23,21 @@ export function mapAtRevision(ref: string, mapFile: string): { gitPath: string; 
     throw new UsageError(`${ref}: no such git revision`);
   }
   const gitPath = relative(root, resolve(mapFile)).split("\\").join("/");
+  const text = showAt(ref, gitPath);
+  if (text === undefined) return { gitPath };
+  // The import records beside the map (config/imports.ts), as they were then: they are part of what the stacks are built from.
+  const importsPath = importsFileOf(gitPath);
+  const imports = showAt(ref, importsPath);
+  return { gitPath, text, ...(imports !== undefined ? { imports: { text: imports, file: `${importsPath}@${ref}` } } : {}) };
+}
+
+/** A file's text at a revision; undefined when the revision does not hold it. */
+function showAt(ref: string, gitPath: string): string | undefined {
   try {
-    return { gitPath, text: git(["show", `${ref}:${gitPath}`]) };
+    return git(["show", `${ref}:${gitPath}`]);
   } catch (e) {
     const stderr = String((e as { stderr?: string }).stderr ?? "");
-    if (/exists on disk, but not in|does not exist in/.test(stderr)) return { gitPath };
+    if (/exists on disk, but not in|does not exist in/.test(stderr)) return undefined;
     throw new CommandError(`git cannot show ${gitPath} at ${ref}: ${stderr.trim() || (e as Error).message}`);
   }
 }

@@ -3,7 +3,7 @@
  * moved in the example, and one account onboarded into a generated map.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { generateMap } from "../../scripts/bench/generate";
@@ -135,12 +135,14 @@ describe("the command", () => {
   beforeAll(() => expect(spawnSync(process.execPath, [join(root, "scripts/build.mjs")], { encoding: "utf8" }).status).toBe(0));
 
   /** A git repository holding the example map at its first commit. */
-  function repository(text = exampleText()): string {
+  function repository(text = exampleText(), more: Record<string, string> = {}): string {
     const dir = mkdtempSync(join(tmpdir(), "affected-repo-"));
     const git = (...args: string[]) => expect(spawnSync("git", args, { cwd: dir, encoding: "utf8" }).status).toBe(0);
     git("init", "-q");
-    writeFileSync(join(dir, "accounts.yaml"), text);
-    git("add", "accounts.yaml");
+    for (const [name, body] of Object.entries({ "accounts.yaml": text, ...more })) {
+      writeFileSync(join(dir, name), body);
+      git("add", name);
+    }
     git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "map");
     return dir;
   }
@@ -155,6 +157,16 @@ describe("the command", () => {
     expect(r.status).toBe(0);
     const json = JSON.parse(affected(dir, "HEAD", "--map", "accounts.yaml", "--json").stdout);
     expect(json.counts).toEqual({ added: 0, changed: 2, removed: 0, unchanged: 1 });
+  });
+
+  test("reads the import records beside the map as they were at the revision: unchanged records change no stack", () => {
+    const imports = "version: 1\naccounts:\n  prod:\n    roles:\n      StageRole: StageRole\n";
+    const dir = repository(exampleText(), { "accounts.imports.yaml": imports });
+    const same = affected(dir, "HEAD", "--map", "accounts.yaml", "--matrix");
+    expect(same.stdout).toBe("count=0\nchunks=0\n");
+    expect(same.status).toBe(0);
+    rmSync(join(dir, "accounts.imports.yaml"));
+    expect(affected(dir, "HEAD", "--map", "accounts.yaml", "--matrix").stdout).toBe('count=1\nchunks=1\nmatrix-0={"include":[{"stack":"prod"}]}\n');
   });
 
   test("an unknown revision or a missing one is a usage error (exit 2); a bad map at the working tree or at the revision exits 1 with its located report", () => {
