@@ -32,7 +32,8 @@ import { byCodePoint } from "./config/order";
 export const INDEX_FILE = "synth-cache.json";
 const FORMAT = 1;
 
-const sha256 = (data: string | Buffer): string => createHash("sha256").update(data).digest("hex");
+/** The hex SHA-256 of some text or bytes: the digest of every key and file the caches compare. */
+export const sha256 = (data: string | Buffer): string => createHash("sha256").update(data).digest("hex");
 
 /** The folder that holds package.json: this file's, or the bundle's parent (dist/). */
 function projectRoot(): string {

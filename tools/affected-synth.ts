@@ -12,7 +12,6 @@
  * every stack of both sides and compares them by their JSON alone: the
  * benchmark's cold run, and what a test holds the keyed comparison to.
  */
-import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,6 +20,7 @@ import { ConfigError } from "../config/errors";
 import type { Account, Model } from "../config/model";
 import { planDependencies, planInputs } from "../policies/inputs";
 import { planWithinLimits } from "../policies/limits";
+import { sha256 } from "../synth-cache";
 import { stackKeyText } from "../stacks/stack-key";
 import { stackFacts, type StackInput } from "./affected-stacks";
 
@@ -28,7 +28,7 @@ import { stackFacts, type StackInput } from "./affected-stacks";
 function stackKeys(model: Model): Map<string, string> {
   const accounts = new Set<object>(model.accounts);
   const inputs = planInputs(model);
-  return new Map(model.accounts.map((a) => [a.name, createHash("sha256").update(stackKeyText(stackInputs(model, inputs, a), accounts)).digest("hex")]));
+  return new Map(model.accounts.map((a) => [a.name, sha256(stackKeyText(stackInputs(model, inputs, a), accounts))]));
 }
 
 /** The named stacks of a model, synthesized: each one's JSON, by name. */
@@ -72,21 +72,27 @@ function atRevision<T>(work: () => T): T {
 
 /**
  * Both sides' stacks: `before` undefined (no map at the revision) is a map of no
- * stacks. The grants and entities are read only for the stacks whose JSON
- * differs (or that one side lacks): the reasons of a changed, added or removed
- * stack. Onboarding an account into the benchmark's 10,000-account map changes
- * the key of the identity account, whose roles and groups the new account's
- * roles trust, but not its JSON (its policies take the compact form): its facts
- * would mean planning every account that names it, all of them.
+ * stacks. A stack is synthesized only when both sides hold it and its keys
+ * differ: what a changed stack's report line compares. An added stack's line
+ * names its entities, so only its facts are read; a removed stack's names
+ * nothing, so it is neither synthesized nor planned (its map's quotas are no
+ * longer this change's concern). The grants and entities are read only for the
+ * stacks whose JSON differs, and the added ones. Onboarding an account into the
+ * benchmark's 10,000-account map changes the key of the identity account, whose
+ * roles and groups the new account's roles trust, but not its JSON (its policies
+ * take the compact form): its facts would mean planning every account that names
+ * it, all of them. `cold` synthesizes and reads every stack of both sides.
  */
 export function affectedSides(before: Model | undefined, after: Model, opts: { cold?: boolean } = {}): { before: Map<string, StackInput>; after: Map<string, StackInput> } {
   const names = (m: Model | undefined) => m?.accounts.map((a) => a.name) ?? [];
   const was = !opts.cold && before ? atRevision(() => stackKeys(before)) : new Map<string, string>();
   const is = opts.cold ? new Map<string, string>() : stackKeys(after);
-  const differ = new Set([...names(before), ...names(after)].filter((name) => opts.cold || was.get(name) !== is.get(name)));
+  const held = new Set(names(before));
+  const added = names(after).filter((name) => !held.has(name));
+  const differ = new Set(opts.cold ? [...held, ...added] : names(after).filter((name) => was.has(name) && was.get(name) !== is.get(name)));
   const json = { before: before ? atRevision(() => synthesizedJson(before, differ)) : new Map<string, string>(), after: synthesizedJson(after, differ) };
   const changed = new Set([...differ].filter((name) => json.before.get(name) !== json.after.get(name)));
-  const facts = { before: before ? atRevision(() => factsOf(before, changed)) : new Map(), after: factsOf(after, changed) };
+  const facts = { before: before ? atRevision(() => factsOf(before, changed)) : new Map(), after: factsOf(after, new Set([...changed, ...added])) };
   /** A side: every stack of its map, with its key (unless cold), its JSON where synthesized, and its facts where read. */
   const side = (model: Model | undefined, keys: Map<string, string>, which: "before" | "after"): Map<string, StackInput> =>
     new Map(

@@ -168,14 +168,17 @@ test("after random edits, affected's comparison by keys is the comparison of eve
       const keyed = affectedSides(before, after);
       const cold = affectedSides(before, after, { cold: true });
       expect(compareStacks(keyed.before, keyed.after)).toEqual(compareStacks(cold.before, cold.after));
-      // A stack not synthesized is one whose key is the same on both sides; each synthesized one is the cold one.
+      // A stack of one side only is never synthesized: an added one's facts are the cold ones, a removed one's are not read.
+      // Of the others, one not synthesized has the same key on both sides; each synthesized one is the cold one.
       for (const [side, stacks] of [["before", keyed.before], ["after", keyed.after]] as const) {
+        const other = side === "before" ? keyed.after : keyed.before;
         for (const [name, s] of stacks) {
-          if (s.json === undefined) expect(s.key).toBe((side === "before" ? keyed.after : keyed.before).get(name)?.key);
-          else {
-            const c = cold[side].get(name)!;
-            expect([s.json, s.grants, s.entities]).toEqual([c.json, c.grants, c.entities]);
-          }
+          const c = cold[side].get(name)!;
+          if (!other.has(name)) {
+            expect(s.json).toBeUndefined();
+            expect([s.grants, s.entities]).toEqual(side === "after" ? [c.grants, c.entities] : [[], []]);
+          } else if (s.json === undefined) expect(s.key).toBe(other.get(name)!.key);
+          else expect([s.json, s.grants, s.entities]).toEqual([c.json, c.grants, c.entities]);
         }
       }
     }),

@@ -118,15 +118,30 @@ describe("on synthesized maps", () => {
     // Its roles' ARNs hold its id; its bucket's ARN holds no account id, only its name: every stack synthesized, which name it?
     const every = affectedSides(undefined, await modelOf(onboarded), { cold: true }).after;
     const naming = [...every].filter(([name, s]) => name !== "newcomer" && (s.json!.includes(id) || s.json!.includes("newcomer-artifacts-onboarding"))).map(([name]) => name);
-    // Only those, and the new account, were synthesized: on both sides for the stacks that were there before.
-    expect([...after].filter(([, s]) => s.json !== undefined).map(([name]) => name).sort()).toEqual([...naming, "newcomer"].sort());
+    // Only those were synthesized, on both sides; the new account's line needs only its entities, read from its plan.
+    expect([...after].filter(([, s]) => s.json !== undefined).map(([name]) => name).sort()).toEqual([...naming].sort());
     expect([...before].filter(([, s]) => s.json !== undefined).map(([name]) => name).sort()).toEqual([...naming].sort());
+    expect(byStack(changes).newcomer.reasons).toEqual(["account newcomer is new in the map", "+ bucket newcomer/bucket/newcomer-artifacts-onboarding", "+ role newcomer/role/admins", "+ role newcomer/role/ci"]);
     expect(naming).toEqual(["identity", "infra-dev-3"]);
     expect(changes.filter((c) => c.status === "added").map((c) => c.stack)).toEqual(["newcomer"]);
     expect(changes.filter((c) => c.status === "changed").map((c) => c.stack)).toEqual(naming);
     expect(changes.filter((c) => c.status === "unchanged")).toHaveLength(before.size - naming.length);
     expect(byStack(changes)["infra-dev-3"].reasons[0]).toBe("+ grant: infra-dev-3/role/ci may read newcomer/bucket/newcomer-artifacts-onboarding");
     expect(byStack(changes).identity.reasons).toEqual(expect.arrayContaining(["+ grant: identity/admins may assume newcomer/role/admins with MFA", "+ grant: identity/role/ci may assume newcomer/role/ci"]));
+  });
+  test("a retired account is listed as removed without being synthesized or planned; the stacks that named it are compared", async () => {
+    const { text } = generateMap({ accounts: 8 });
+    // The map's last account block: cut it, and every line elsewhere that names it (its neighbours' grants to it).
+    const gone = [...text.matchAll(/^ {2}([a-z0-9-]+):$/gm)].at(-1)![1];
+    const cut = text.slice(0, text.indexOf(`\n  ${gone}:\n`)).split("\n").filter((l) => !l.includes(`${gone}/`)).join("\n") + "\n";
+    const { before, after } = await sidesOf(text, cut);
+    const changes = byStack(compareStacks(before, after));
+    expect(changes[gone]).toEqual({ stack: gone, status: "removed", reasons: [`account ${gone} is no longer in the map`] });
+    expect(before.get(gone)).toEqual({ key: expect.any(String), grants: [], entities: [] });
+    expect(after.has(gone)).toBe(false);
+    const changed = Object.values(changes).filter((c) => c.status === "changed").map((c) => c.stack);
+    expect(changed.length).toBeGreaterThan(0);
+    for (const name of changed) expect([before.get(name)!.json, after.get(name)!.json].every((j) => j !== undefined)).toBe(true);
   });
 });
 
