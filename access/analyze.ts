@@ -42,6 +42,12 @@ export interface ShardRunner {
   /** How many shards to split a map of this many targets into. */
   shardsFor(targets: number): number;
   run(job: ShardJob): Promise<ShardResult>;
+  /**
+   * Work for this thread once its own shard is done, while the runner's threads
+   * finish theirs (it would otherwise wait): what the caller needs of the front
+   * after the analysis anyway. Called only when there are other threads.
+   */
+  meanwhile?(front: Front): void;
 }
 
 /**
@@ -92,6 +98,7 @@ export async function analyze(model: Model, outdir: string, names?: { readonly m
   const front = await frontOf(model, outdir, evaluator, inventory);
   const owner = assignShards(front, shards);
   const mine = await evaluateShard(front, evaluator, owner, 0, reuse);
+  if (elsewhere.length > 0) runner?.meanwhile?.(front);
   const others = await Promise.all(elsewhere);
   const { callers, targets, candidates, intents } = front;
   const { access, probes } = mergeShards([mine, ...others], targets);

@@ -129,12 +129,13 @@ async function intentDifferences(input: GateInput): Promise<Difference[]> {
   const out: Difference[] = [];
   for (const intent of intents) {
     const head = `${intent.caller} → ${intent.target}`;
-    const declared = `declared (${intent.what}, ${intent.declaredAt})`;
+    // Where the grant stands is looked up only for a message (a getter: intent.ts).
+    const declared = () => `declared (${intent.what}, ${intent.declaredAt})`;
     const c = callerById.get(intent.caller);
     const t = targetById.get(intent.target);
     if (!c || !t) {
       const absent = !c ? `the caller ${intent.caller} is not in the stacks` : `${intent.target} is in no stack${intent.target.startsWith("resource/") ? "'s identity policy" : ""}`;
-      out.push({ kind: "missing", caller: intent.caller, target: intent.target, actions: intent.actions, message: `${head}: ${intent.actions.join(", ")} ${declared}, but ${absent}` });
+      out.push({ kind: "missing", caller: intent.caller, target: intent.target, actions: intent.actions, message: `${head}: ${intent.actions.join(", ")} ${declared()}, but ${absent}` });
       continue;
     }
     const granted = byPair.get(pairKey(intent.caller, intent.target)) ?? [];
@@ -149,7 +150,7 @@ async function intentDifferences(input: GateInput): Promise<Difference[]> {
       reasons.set(reason, [...(reasons.get(reason) ?? []), action]);
     }
     for (const [reason, actions] of reasons) {
-      out.push({ kind: "missing", caller: intent.caller, target: intent.target, actions, message: `${head}: ${actions.join(", ")} ${declared}, but not allowed: ${reason}` });
+      out.push({ kind: "missing", caller: intent.caller, target: intent.target, actions, message: `${head}: ${actions.join(", ")} ${declared()}, but not allowed: ${reason}` });
     }
     const covered = granted.filter((a) => intent.actions.some((p) => matches(p, a.action)));
     out.push(...conditionDifferences(intent, covered, t));

@@ -33,7 +33,7 @@ import { parseArgs } from "node:util";
 import { Worker } from "node:worker_threads";
 import { synthesizeModel } from "../app";
 import { analyze, type Analysis, type ShardRunner, TARGETS_PER_THREAD } from "../access/analyze";
-import type { ShardResult } from "../access/shards";
+import type { Front, ShardResult } from "../access/shards";
 import { ACCESS_CACHE_FILE, accessProgramDigest, readAccessCache, writeAccessCache } from "../access/access-cache";
 import { diffAccess, renderDiff, renderDiffJson, type AccessDiff } from "../access/diff";
 import { passes, reaches, renderAwsConfig, renderJson, renderMarkdown, verdictWord } from "../access/report";
@@ -190,7 +190,7 @@ async function main(): Promise<number> {
   // The incremental check: each target whose key is unchanged since the last check into this folder takes its result from then (access/access-cache.ts).
   const program = accessProgramDigest();
   const reuse = readAccessCache(o.out, program, Boolean(process.env.ACCESS_COLD));
-  const analysis = await analyze(model, o.out, names, threadRunner(o.threads, mapText), reuse);
+  const analysis = await analyze(model, o.out, names, threadRunner(o.threads, mapText, true), reuse);
   // Stacks from another map: every other finding would be noise, and the report wrong.
   const mismatch = analysis.verdict.differences.find((d) => d.kind === "stack");
   if (mismatch) throw new InputError(mismatch.message);
@@ -294,9 +294,13 @@ async function analyzeRevision(ref: string, mapFile: string, threads: number | u
  * TARGETS_PER_THREAD targets: a thread costs a second or so to start and read the
  * stacks, more than a small map's whole check.
  */
-function threadRunner(threads: number | undefined, map: MapText): ShardRunner {
+function threadRunner(threads: number | undefined, map: MapText, report = false): ShardRunner {
   const script = join(__dirname, "access-worker.js");
   return {
+    // report.json prints where each grant stands in the map, which takes the map's positional parse (config/source.ts):
+    // looked up while the other threads finish. At 10,000 accounts of the benchmark's map the parse takes about half a
+    // minute, and the last thread finished some 20 s after this one (docs/benchmarks.md).
+    ...(report ? { meanwhile: (front: Front) => front.intents.forEach((i) => i.declaredAt) } : {}),
     shardsFor: (targets) => threads ?? Math.min(availableParallelism(), MAX_THREADS, Math.floor(targets / TARGETS_PER_THREAD)),
     run: (job) =>
       new Promise<ShardResult>((done, fail) => {

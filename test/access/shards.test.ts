@@ -36,6 +36,36 @@ test("a failing analysis fails the same way when split: the probe and the differ
   expect(printed(await analyze(model, broken, undefined, inThread(model, 2)))).toEqual(printed(whole));
 });
 
+test("meanwhile: run on this thread's front once its shard is done, while the other shards are still running; never without them", async () => {
+  const { model, outdir } = await synthesized();
+  const events: string[] = [];
+  const runner = (shards: number): ShardRunner => {
+    let called = () => undefined as void;
+    const meanwhileCalled = new Promise<void>((done) => (called = done));
+    return {
+      shardsFor: () => shards,
+      run: async (job) => {
+        events.push(`shard ${job.shard} started`);
+        // Another thread's shard, slower than this one's: it answers once meanwhile has run (or after 2 s, which fails the order below).
+        await Promise.race([meanwhileCalled, new Promise((done) => setTimeout(done, 2000))]);
+        const r = await runShard(model, job);
+        events.push(`shard ${job.shard} answered`);
+        return r;
+      },
+      meanwhile: (front) => {
+        events.push(`meanwhile on ${front.intents.length} grants`);
+        called();
+      },
+    };
+  };
+  const whole = await analyze(model, outdir);
+  expect(printed(await analyze(model, outdir, undefined, runner(2)))).toEqual(printed(whole));
+  expect(events).toEqual(["shard 1 started", `meanwhile on ${whole.intents.length} grants`, "shard 1 answered"]);
+  events.length = 0;
+  await analyze(model, outdir, undefined, runner(1));
+  expect(events).toEqual([]);
+});
+
 test("the split: every target in exactly one shard, the same on every call, and the work spread", () => {
   const targets = Array.from({ length: 9 }, (_, i) => ({ id: `t${i}`, actions: [{}, {}] })) as never[];
   const candidates = new Map(Array.from({ length: 9 }, (_, i) => [`t${i}`, Array.from({ length: i }) as never[]]));
