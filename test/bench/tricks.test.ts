@@ -31,6 +31,7 @@ describe("trickOn", () => {
       ["drop-tokens", false],
       ["memoize-resource-types", true],
       ["fast-case-compare", false],
+      ["young-generation", true],
     ]);
   });
 });
