@@ -298,8 +298,9 @@ function threadRunner(threads: number | undefined, map: MapText, report = false)
   const script = join(__dirname, "access-worker.js");
   return {
     // report.json prints where each grant stands in the map, which takes the map's positional parse (config/source.ts):
-    // looked up while the other threads finish. At 10,000 accounts of the benchmark's map the parse takes about half a
-    // minute, and the last thread finished some 20 s after this one (docs/benchmarks.md).
+    // looked up while the other threads finish. At 10,000 accounts of the benchmark's map the parse and the look-ups take
+    // 12.6 s; the other thread finished 19 s and 2.3 s after this one in two traced runs (docs/benchmarks.md, "Access check
+    // at 10,000 accounts, 2026-12-02 (morning)").
     ...(report ? { meanwhile: (front: Front) => front.intents.forEach((i) => i.declaredAt) } : {}),
     shardsFor: (targets) => threads ?? Math.min(availableParallelism(), MAX_THREADS, Math.floor(targets / TARGETS_PER_THREAD)),
     run: (job) =>
