@@ -13,7 +13,7 @@ import { intendedAccess } from "./intent";
 import { entities, readInventory } from "./inventory";
 import { lintStacks } from "./lint";
 import { callersOf, targetsOf } from "./principals";
-import { assignShards, evaluateShard, type Front, mergeShards, type Reusable, type ShardResult, type TargetResult } from "./shards";
+import { assignShards, evaluateShard, type Front, mergeShards, ownPart, type Reusable, type ShardResult, type TargetResult } from "./shards";
 import type { Access, Finding, Inventory, Verdict } from "./types";
 
 export interface Analysis extends Front {
@@ -70,7 +70,9 @@ export async function frontOf(model: Model, outdir: string, evaluator: Evaluator
 export async function runShard(model: Model, job: ShardJob): Promise<ShardResult> {
   const evaluator = createEvaluator();
   const front = await frontOf(model, job.outdir, evaluator);
-  return evaluateShard(front, evaluator, assignShards(front, job.shards), job.shard, new Map((job.reuse ?? []).map((r) => [r.target, r])));
+  const owner = assignShards(front, job.shards);
+  // Only its own part is kept while it evaluates (the rest, the model too, is garbage then).
+  return evaluateShard(ownPart(front, owner, job.shard), evaluator, owner, job.shard, new Map((job.reuse ?? []).map((r) => [r.target, r])));
 }
 
 /** The targets the stacks declare (roles and each kind's resources; resources outside the stacks are not counted): what the number of shards is chosen by. */

@@ -26,9 +26,13 @@ export const grantWhat = (level: string): string => `grants ${level}`;
  */
 const where = (file: string, at: Located): string => `${file}:${at.line} ${at.path}`;
 
+// Each getter below closes over the map's file name and one location, never the model: a thread that only evaluates
+// keeps the intents of its own targets (access/shards.ts, ownPart) and lets the model go.
+
 /** Every grant the map declares. Customer managed policies count as grants to the roles they are attached to. */
 export function intendedAccess(model: Model): Intent[] {
   const out: Intent[] = [];
+  const file = model.file;
   const roleByArn = new Map(model.accounts.flatMap((a) => a.roles.map((r) => [r.arn, r] as const)));
   const resources = model.accounts.flatMap((a) => KINDS.flatMap((kind) => section<SharedResource>(a, kind)));
   const resourceByArn = new Map(resources.flatMap((r) => grantArns(r.kind, r.arn).map((arn) => [arn, r] as const)));
@@ -36,6 +40,7 @@ export function intendedAccess(model: Model): Intent[] {
     for (const role of account.roles) {
       for (const caller of role.callers) {
         const p = caller.principal;
+        const at = caller.at;
         out.push({
           caller: callerId(p),
           target: roleTargetId(role),
@@ -43,12 +48,13 @@ export function intendedAccess(model: Model): Intent[] {
           mfa: caller.requireMfa,
           ...(p.kind === "external" ? { externalId: p.externalId } : {}),
           get declaredAt() {
-            return where(model.file, caller.at);
+            return where(file, at);
           },
           what: "assumableBy",
         });
       }
       for (const policy of role.customerPolicies) {
+        const at = policy.at;
         for (const statement of policy.statements) {
           for (const resource of statement.resources) {
             const r = roleByArn.get(resource);
@@ -59,7 +65,7 @@ export function intendedAccess(model: Model): Intent[] {
               actions: [...statement.actions],
               mfa: false,
               get declaredAt() {
-                return where(model.file, policy.at);
+                return where(file, at);
               },
               what: `policy ${policy.name}`,
             });
@@ -70,6 +76,7 @@ export function intendedAccess(model: Model): Intent[] {
   }
   for (const resource of resources) {
     for (const grant of resource.grants) {
+      const at = grant.at;
       out.push({
         caller: callerId(grant.grantee),
         target: resourceTargetId(resource),
@@ -77,7 +84,7 @@ export function intendedAccess(model: Model): Intent[] {
         actions: sortedUnique([...levelActions(resource.kind, grant.level), ...(resource.ownKey ? (resource.kind.key?.actions[grant.level] ?? []) : [])]),
         mfa: grant.requireMfa,
         get declaredAt() {
-          return where(model.file, grant.at);
+          return where(file, at);
         },
         what: grantWhat(grant.level),
       });
@@ -96,13 +103,15 @@ function baselineIntents(model: Model): Intent[] {
   const audit = model.baseline?.audit;
   if (!audit) return [];
   const out = new Map<string, Intent>();
+  const file = model.file;
   for (const alert of audit.alertOn) {
+    const at = alert.at;
     const account = alert.role.account;
     if (account === audit.account) continue;
     for (const region of alertRegions(alert)) {
       const target = resourceId(topicKind, audit.account.name, alertTopicName(region));
       const caller = roleId(account.name, ALERT_DELIVERY_ROLE);
-      if (!out.has(`${caller} ${target}`)) out.set(`${caller} ${target}`, { caller, target, actions: ["kms:Decrypt", "kms:GenerateDataKey", "sns:Publish"], mfa: false, get declaredAt() { return where(model.file, alert.at); }, what: "baseline.audit.alertOn" });
+      if (!out.has(`${caller} ${target}`)) out.set(`${caller} ${target}`, { caller, target, actions: ["kms:Decrypt", "kms:GenerateDataKey", "sns:Publish"], mfa: false, get declaredAt() { return where(file, at); }, what: "baseline.audit.alertOn" });
     }
   }
   return [...out.values()];

@@ -25,6 +25,29 @@ export interface Front {
   readonly intents: readonly Intent[];
 }
 
+/** What a shard's evaluation reads of a front: of the model, only its organization. */
+export type ShardFront = Omit<Front, "model"> & { readonly model: Pick<Model, "organizationId"> };
+
+/**
+ * The part of a front that one shard's evaluation reads: the stacks, every caller
+ * (any may be a candidate), and only the shard's own targets, their candidates and
+ * the grants on them; of the model, its organization. A thread that only
+ * evaluates keeps this once its front is built, and the rest (the model, the other
+ * shards' targets) is garbage.
+ */
+export function ownPart(front: Front, owner: ReadonlyMap<string, number>, shard: number): ShardFront {
+  const targets = ownTargets(front, owner, shard);
+  const own = new Set(targets.map((t) => t.id));
+  return {
+    model: { organizationId: front.model.organizationId },
+    inventory: front.inventory,
+    callers: front.callers,
+    targets,
+    candidates: new Map(targets.map((t) => [t.id, front.candidates.get(t.id)!]).filter(([, c]) => c !== undefined) as [string, readonly CallerSpec[]][]),
+    intents: front.intents.filter((i) => own.has(i.target)),
+  };
+}
+
 /**
  * What the check found about one target: its access entries, how many probe runs
  * were asked of it, and what each probe found ({@link ProbeTally}). The unit an
@@ -71,7 +94,7 @@ export function assignShards(front: Pick<Front, "targets" | "candidates">, shard
 }
 
 /** The targets of one shard, in the front's order. */
-const ownTargets = (front: Front, owner: ReadonlyMap<string, number>, shard: number): TargetSpec[] => front.targets.filter((t) => owner.get(t.id) === shard);
+const ownTargets = (front: Pick<Front, "targets">, owner: ReadonlyMap<string, number>, shard: number): TargetSpec[] => front.targets.filter((t) => owner.get(t.id) === shard);
 
 /**
  * Evaluates the access to one shard's targets and every probe on them, one target
@@ -81,7 +104,7 @@ const ownTargets = (front: Front, owner: ReadonlyMap<string, number>, shard: num
  * result in `reuse` takes that result instead (its access, and its probes' tallies
  * when as many runs are asked of it).
  */
-export async function evaluateShard(front: Front, evaluator: Evaluator, owner: ReadonlyMap<string, number>, shard: number, reuse: Reusable = new Map()): Promise<ShardResult> {
+export async function evaluateShard(front: ShardFront, evaluator: Evaluator, owner: ReadonlyMap<string, number>, shard: number, reuse: Reusable = new Map()): Promise<ShardResult> {
   const org = front.model.organizationId;
   const key = targetKeys(front);
   const runsOf = probeRunner(front);

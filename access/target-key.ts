@@ -40,7 +40,7 @@
 import { createHash } from "node:crypto";
 import { unassignedAccounts } from "./callers";
 import { asList, globMatches, groupBy, statementsOf } from "./policy-json";
-import type { Front } from "./shards";
+import type { ShardFront } from "./shards";
 import type { CallerSpec, Intent, StatementJson, TargetSpec } from "./types";
 
 const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex");
@@ -49,7 +49,7 @@ const sha256 = (text: string): string => createHash("sha256").update(text).diges
 export type TargetKeys = (t: TargetSpec) => string;
 
 /** The keys of a front's targets. */
-export function targetKeys(front: Pick<Front, "model" | "inventory" | "callers" | "candidates" | "intents">): TargetKeys {
+export function targetKeys(front: Pick<ShardFront, "model" | "inventory" | "callers" | "candidates" | "intents">): TargetKeys {
   const digests = new WeakMap<object, string>();
   const digest = (obj: object, text: () => string): string => {
     let d = digests.get(obj);

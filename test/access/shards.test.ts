@@ -5,8 +5,9 @@
  * no shard answered is an error, not a quiet wrong verdict.
  */
 import { readFileSync } from "node:fs";
-import { analyze, runShard, type ShardRunner } from "../../access/analyze";
-import { assignShards, mergeShards } from "../../access/shards";
+import { analyze, frontOf, runShard, type ShardRunner } from "../../access/analyze";
+import { createEvaluator } from "../../access/evaluator";
+import { assignShards, evaluateShard, mergeShards, ownPart } from "../../access/shards";
 import type { ProbeKind } from "../../access/types";
 import type { Model } from "../../config/model";
 import { sid, synthesized, withPolicy } from "./fixture";
@@ -64,6 +65,26 @@ test("meanwhile: run on this thread's front once its shard is done, while the ot
   events.length = 0;
   await analyze(model, outdir, undefined, runner(1));
   expect(events).toEqual([]);
+});
+
+test("a shard's own part of the front: its targets, their candidates and grants, the organization; and the results the whole front gives", async () => {
+  const { model, outdir } = await synthesized(readFileSync("test/fixtures/good/callers.yaml", "utf8"), "test/fixtures/good/callers.yaml");
+  const front = await frontOf(model, outdir, createEvaluator());
+  const owner = assignShards(front, 2);
+  for (const shard of [0, 1]) {
+    const part = ownPart(front, owner, shard);
+    const mine = front.targets.filter((t) => owner.get(t.id) === shard);
+    expect(mine.length).toBeGreaterThan(0);
+    expect(mine.length).toBeLessThan(front.targets.length);
+    expect(part.targets).toEqual(mine);
+    expect(part.callers).toBe(front.callers);
+    expect([...part.candidates.keys()].sort()).toEqual(mine.map((t) => t.id).filter((id) => front.candidates.has(id)).sort());
+    expect(part.intents.length).toBeGreaterThan(0);
+    expect(part.intents).toEqual(front.intents.filter((i) => owner.get(i.target) === shard));
+    expect(part.model).toEqual({ organizationId: model.organizationId });
+    // The same access, probe tallies and keys (what the next incremental check reuses) as from the whole front.
+    expect(await evaluateShard(part, createEvaluator(), owner, shard)).toEqual(await evaluateShard(front, createEvaluator(), owner, shard));
+  }
 });
 
 test("the split: every target in exactly one shard, the same on every call, and the work spread", () => {
