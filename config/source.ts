@@ -137,6 +137,15 @@ export class Source {
     }
   }
 
+  /**
+   * Lets the positional parse go (the `yaml` Document, kept once built): what a
+   * caller that has looked up every position it needs does before it goes on
+   * with a large map. Positions already read stay; a later look-up parses again.
+   */
+  forgetPositions(): void {
+    this.parsed = undefined;
+  }
+
   /** The `yaml` Document with its positions and issues, built on first use. */
   private document(): Parsed {
     if (this.parsed) return this.parsed;

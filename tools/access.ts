@@ -39,6 +39,7 @@ import { diffAccess, renderDiff, renderDiffJson, type AccessDiff } from "../acce
 import { passes, reaches, renderAwsConfig, renderJson, renderMarkdown, verdictWord } from "../access/report";
 import { ConfigError } from "../config/errors";
 import { DEFAULT_MAP, loadAccountMapText, type MapText, readAccountMap } from "../config/load";
+import type { Source } from "../config/source";
 import { findOrphans } from "./deployed-states";
 import { renderOrphanSearch } from "./retire-plan";
 import { readLastUsed, renderUnused, unusedGrants } from "../access/unused";
@@ -172,7 +173,7 @@ async function main(): Promise<number> {
   }
   const started = Date.now();
   const mapText = readAccountMap(o.map);
-  const { model } = await loadAccountMapText(mapText.text, mapText.file, mapText.imports);
+  const { model, source } = await loadAccountMapText(mapText.text, mapText.file, mapText.imports);
   if (o.unused) {
     // A report of IAM's last-used data, never a gate: exit 0 whatever it finds.
     const region = model.accounts[0]?.region ?? "us-east-1";
@@ -190,7 +191,7 @@ async function main(): Promise<number> {
   // The incremental check: each target whose key is unchanged since the last check into this folder takes its result from then (access/access-cache.ts).
   const program = accessProgramDigest();
   const reuse = readAccessCache(o.out, program, Boolean(process.env.ACCESS_COLD));
-  const analysis = await analyze(model, o.out, names, threadRunner(o.threads, mapText, true), reuse);
+  const analysis = await analyze(model, o.out, names, threadRunner(o.threads, mapText, source), reuse);
   // Stacks from another map: every other finding would be noise, and the report wrong.
   const mismatch = analysis.verdict.differences.find((d) => d.kind === "stack");
   if (mismatch) throw new InputError(mismatch.message);
@@ -294,14 +295,22 @@ async function analyzeRevision(ref: string, mapFile: string, threads: number | u
  * TARGETS_PER_THREAD targets: a thread costs a second or so to start and read the
  * stacks, more than a small map's whole check.
  */
-function threadRunner(threads: number | undefined, map: MapText, report = false): ShardRunner {
+function threadRunner(threads: number | undefined, map: MapText, report?: Source): ShardRunner {
   const script = join(__dirname, "access-worker.js");
   return {
     // report.json prints where each grant stands in the map, which takes the map's positional parse (config/source.ts):
     // looked up while the other threads finish. At 10,000 accounts of the benchmark's map the parse and the look-ups take
     // 12.6 s; the other thread finished 19 s and 2.3 s after this one in two traced runs (docs/benchmarks.md, "Access check
-    // at 10,000 accounts, 2026-12-02 (morning)").
-    ...(report ? { meanwhile: (front: Front) => front.intents.forEach((i) => i.declaredAt) } : {}),
+    // at 10,000 accounts, 2026-12-02 (morning)"). The parse is then let go: the grants keep their lines, and the rest of
+    // the check reads no other position unless a message needs one.
+    ...(report
+      ? {
+          meanwhile: (front: Front) => {
+            front.intents.forEach((i) => i.declaredAt);
+            report.forgetPositions();
+          },
+        }
+      : {}),
     shardsFor: (targets) => threads ?? Math.min(availableParallelism(), MAX_THREADS, Math.floor(targets / TARGETS_PER_THREAD)),
     run: (job) =>
       new Promise<ShardResult>((done, fail) => {
