@@ -37,13 +37,11 @@
  * Each caller, target and grant is digested once (a WeakMap), so a key costs a
  * few hash lookups per candidate.
  */
-import { createHash } from "node:crypto";
+import { sha256 } from "../synth-cache";
 import { unassignedAccounts } from "./callers";
 import { asList, globMatches, groupBy, statementsOf } from "./policy-json";
 import type { ShardFront } from "./shards";
 import type { CallerSpec, Intent, StatementJson, TargetSpec } from "./types";
-
-const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex");
 
 /** A function from a target to its key, for the targets of one front. */
 export type TargetKeys = (t: TargetSpec) => string;
