@@ -34,6 +34,7 @@ import { Worker } from "node:worker_threads";
 import { synthesizeModel } from "../app";
 import { analyze, type Analysis, type ShardRunner, TARGETS_PER_THREAD } from "../access/analyze";
 import type { Front, ShardResult } from "../access/shards";
+import type { Intent } from "../access/types";
 import { ACCESS_CACHE_FILE, accessProgramDigest, readAccessCache, writeAccessCache } from "../access/access-cache";
 import { diffAccess, renderDiff, renderDiffJson, type AccessDiff } from "../access/diff";
 import { passes, reaches, renderAwsConfig, renderJson, renderMarkdown, verdictWord } from "../access/report";
@@ -192,6 +193,8 @@ async function main(): Promise<number> {
   const program = accessProgramDigest();
   const reuse = readAccessCache(o.out, program, Boolean(process.env.ACCESS_COLD));
   const analysis = await analyze(model, o.out, names, threadRunner(o.threads, mapText, source), reuse);
+  // In one thread, nothing has let the positional parse go yet (a no-op when a thread's `meanwhile` did).
+  settlePositions(analysis.intents, source);
   // Stacks from another map: every other finding would be noise, and the report wrong.
   const mismatch = analysis.verdict.differences.find((d) => d.kind === "stack");
   if (mismatch) throw new InputError(mismatch.message);
@@ -288,6 +291,12 @@ async function analyzeRevision(ref: string, mapFile: string, threads: number | u
   }
 }
 
+/** Looks up where every grant stands in the map (report.json prints it), then lets the map's positional parse go. */
+function settlePositions(intents: readonly Intent[], source: Source): void {
+  for (const i of intents) void i.declaredAt;
+  source.forgetPositions();
+}
+
 /**
  * Shards 1 to n-1 of the evaluation in threads (tools/access-worker.ts, built beside
  * this file into dist/). A thread that fails fails the whole check. Unless the
@@ -295,7 +304,7 @@ async function analyzeRevision(ref: string, mapFile: string, threads: number | u
  * TARGETS_PER_THREAD targets: a thread costs a second or so to start and read the
  * stacks, more than a small map's whole check.
  */
-function threadRunner(threads: number | undefined, map: MapText, report?: Source): ShardRunner {
+function threadRunner(threads: number | undefined, map: MapText, source?: Source): ShardRunner {
   const script = join(__dirname, "access-worker.js");
   return {
     // report.json prints where each grant stands in the map, which takes the map's positional parse (config/source.ts):
@@ -303,12 +312,9 @@ function threadRunner(threads: number | undefined, map: MapText, report?: Source
     // 12.6 s; the other thread finished 19 s and 2.3 s after this one in two traced runs (docs/benchmarks.md, "Access check
     // at 10,000 accounts, 2026-12-02 (morning)"). The parse is then let go: the grants keep their lines, and the rest of
     // the check reads no other position unless a message needs one.
-    ...(report
+    ...(source
       ? {
-          meanwhile: (front: Front) => {
-            front.intents.forEach((i) => i.declaredAt);
-            report.forgetPositions();
-          },
+          meanwhile: (front: Front) => settlePositions(front.intents, source),
         }
       : {}),
     shardsFor: (targets) => threads ?? Math.min(availableParallelism(), MAX_THREADS, Math.floor(targets / TARGETS_PER_THREAD)),
