@@ -29,23 +29,28 @@ export interface Front {
 export type ShardFront = Omit<Front, "model"> & { readonly model: Pick<Model, "organizationId"> };
 
 /**
- * The part of a front that one shard's evaluation reads: the stacks, every caller
- * (any may be a candidate), and only the shard's own targets, their candidates and
- * the grants on them; of the model, its organization. A thread that only
- * evaluates keeps this once its front is built, and the rest (the model, the other
- * shards' targets) is garbage.
+ * The part of a front that one shard's evaluation reads, and nothing more, so that a
+ * thread that only evaluates can let the rest go (the model, the other shards'
+ * targets, and the policies of callers it never asks):
+ *
+ * - its own targets, their candidates and the grants on them;
+ * - of the callers, those it asks (check.ts `probeRunner`, target-key.ts): its
+ *   targets' candidates, the outsiders, each grant's caller and the groups of
+ *   every stack a grant comes from; in the front's order;
+ * - of the stacks, each one's name, account and permission sets (an SSO caller's
+ *   unassigned accounts); of the model, its organization.
  */
 export function ownPart(front: Front, owner: ReadonlyMap<string, number>, shard: number): ShardFront {
   const targets = ownTargets(front, owner, shard);
   const own = new Set(targets.map((t) => t.id));
-  return {
-    model: { organizationId: front.model.organizationId },
-    inventory: front.inventory,
-    callers: front.callers,
-    targets,
-    candidates: new Map(targets.map((t) => [t.id, front.candidates.get(t.id)!]).filter(([, c]) => c !== undefined) as [string, readonly CallerSpec[]][]),
-    intents: front.intents.filter((i) => own.has(i.target)),
-  };
+  const intents = front.intents.filter((i) => own.has(i.target));
+  const candidates = new Map([...front.candidates].filter(([id]) => own.has(id)));
+  const granted = new Set(intents.map((i) => i.caller));
+  const grantStacks = new Set(front.callers.filter((c) => granted.has(c.id) && c.stack !== undefined).map((c) => c.stack));
+  const asked = new Set([...candidates.values()].flat());
+  const callers = front.callers.filter((c) => asked.has(c) || c.kind === "outsider" || granted.has(c.id) || (c.kind === "group" && grantStacks.has(c.stack)));
+  const stacks = front.inventory.stacks.map(({ name, accountId, permissionSets }) => ({ name, accountId, groups: [], roles: [], policies: [], ...(permissionSets ? { permissionSets } : {}) }));
+  return { model: { organizationId: front.model.organizationId }, inventory: { stacks, problems: [] }, callers, targets, candidates, intents };
 }
 
 /**

@@ -71,20 +71,31 @@ test("a shard's own part of the front: its targets, their candidates and grants,
   const { model, outdir } = await synthesized(readFileSync("test/fixtures/good/callers.yaml", "utf8"), "test/fixtures/good/callers.yaml");
   const front = await frontOf(model, outdir, createEvaluator());
   const owner = assignShards(front, 2);
+  let dropped = 0;
   for (const shard of [0, 1]) {
     const part = ownPart(front, owner, shard);
     const mine = front.targets.filter((t) => owner.get(t.id) === shard);
     expect(mine.length).toBeGreaterThan(0);
     expect(mine.length).toBeLessThan(front.targets.length);
     expect(part.targets).toEqual(mine);
-    expect(part.callers).toBe(front.callers);
+    // The callers it asks, in the front's order: every candidate of its targets, the outsiders, each grant's caller.
+    expect(part.callers).toEqual(front.callers.filter((c) => part.callers.includes(c)));
+    for (const c of [...part.candidates.values()].flat()) expect(part.callers).toContain(c);
+    expect(part.callers.some((c) => c.kind === "outsider")).toBe(true);
+    for (const i of part.intents) expect(part.callers.map((c) => c.id)).toContain(i.caller);
+    // Of the stacks, their accounts and permission sets only: the other callers' policies are let go.
+    expect(part.inventory.stacks.map((st) => [st.name, st.accountId, st.permissionSets])).toEqual(front.inventory.stacks.map((st) => [st.name, st.accountId, st.permissionSets]));
+    expect(part.inventory.stacks.flatMap((st) => [...st.groups, ...st.roles, ...st.policies])).toEqual([]);
     expect([...part.candidates.keys()].sort()).toEqual(mine.map((t) => t.id).filter((id) => front.candidates.has(id)).sort());
     expect(part.intents.length).toBeGreaterThan(0);
     expect(part.intents).toEqual(front.intents.filter((i) => owner.get(i.target) === shard));
     expect(part.model).toEqual({ organizationId: model.organizationId });
+    dropped += front.callers.length - part.callers.length;
     // The same access, probe tallies and keys (what the next incremental check reuses) as from the whole front.
     expect(await evaluateShard(part, createEvaluator(), owner, shard)).toEqual(await evaluateShard(front, createEvaluator(), owner, shard));
   }
+  // Some shard lets some caller go (else the test above proves nothing of the trimming).
+  expect(dropped).toBeGreaterThan(0);
 });
 
 test("the split: every target in exactly one shard, the same on every call, and the work spread", () => {
