@@ -18,16 +18,51 @@ import type { Intent } from "./types";
 export const grantWhat = (level: string): string => `grants ${level}`;
 
 /**
- * Where a grant stands in the map, as messages and the report print it. Each
- * intent reads it on first use (a getter): its line is looked up in the map's
- * positional parse (config/source.ts), which the threads that only evaluate never
- * need. At 1,000 accounts of the benchmark's map that parse took 1.7 s and 59 MB
- * of each thread (docs/benchmarks.md).
+ * One declared grant, and where it stands in the map, as messages and the report
+ * print it (`declaredAt`). That is read on first use: its line is looked up in the
+ * map's positional parse (config/source.ts), which the threads that only evaluate
+ * never need (at 1,000 accounts of the benchmark's map that parse took 1.7 s and
+ * 59 MB of each thread, docs/benchmarks.md). It holds the map's file name and one
+ * location, never the model: a thread that only evaluates keeps the intents of its
+ * own targets (access/shards.ts, ownPart) and lets the model go.
+ *
+ * A class, not an object literal with a getter: such a literal costs 728 bytes
+ * against 216, one closure and an accessor each, and there are 182,792 grants at
+ * 10,000 accounts of the benchmark's map (docs/benchmarks.md, "Access check at 10,000
+ * accounts, 2026-12-03"). Its own properties are the intent's fields in the
+ * interface's order but `declaredAt`; as JSON it has them all, in that order.
  */
-const where = (file: string, at: Located): string => `${file}:${at.line} ${at.path}`;
+class DeclaredIntent implements Intent {
+  // Declared, not defined: each is set in the constructor, in this order, and externalId only when there is one.
+  declare readonly caller: string;
+  declare readonly target: string;
+  declare readonly actions: readonly string[];
+  declare readonly mfa: boolean;
+  declare readonly externalId?: string;
+  declare readonly what: string;
+  readonly #file: string;
+  readonly #at: Located;
 
-// Each getter below closes over the map's file name and one location, never the model: a thread that only evaluates
-// keeps the intents of its own targets (access/shards.ts, ownPart) and lets the model go.
+  constructor(fields: Omit<Intent, "declaredAt">, file: string, at: Located) {
+    this.caller = fields.caller;
+    this.target = fields.target;
+    this.actions = fields.actions;
+    this.mfa = fields.mfa;
+    if (fields.externalId !== undefined) this.externalId = fields.externalId;
+    this.what = fields.what;
+    this.#file = file;
+    this.#at = at;
+  }
+
+  get declaredAt(): string {
+    return `${this.#file}:${this.#at.line} ${this.#at.path}`;
+  }
+
+  toJSON(): Intent {
+    const { caller, target, actions, mfa, externalId, declaredAt, what } = this;
+    return { caller, target, actions, mfa, ...(externalId !== undefined ? { externalId } : {}), declaredAt, what };
+  }
+}
 
 /** Every grant the map declares. Customer managed policies count as grants to the roles they are attached to. */
 export function intendedAccess(model: Model): Intent[] {
@@ -40,35 +75,29 @@ export function intendedAccess(model: Model): Intent[] {
     for (const role of account.roles) {
       for (const caller of role.callers) {
         const p = caller.principal;
-        const at = caller.at;
-        out.push({
+        const fields = {
           caller: callerId(p),
           target: roleTargetId(role),
           actions: [p.kind === "github" ? ASSUME_ROLE_WITH_WEB_IDENTITY : ASSUME_ROLE],
           mfa: caller.requireMfa,
           ...(p.kind === "external" ? { externalId: p.externalId } : {}),
-          get declaredAt() {
-            return where(file, at);
-          },
           what: "assumableBy",
-        });
+        };
+        out.push(new DeclaredIntent(fields, file, caller.at));
       }
       for (const policy of role.customerPolicies) {
-        const at = policy.at;
         for (const statement of policy.statements) {
           for (const resource of statement.resources) {
             const r = roleByArn.get(resource);
             const shared = resourceByArn.get(resource);
-            out.push({
+            const fields = {
               caller: roleTargetId(role),
               target: r ? roleTargetId(r) : shared ? resourceTargetId(shared) : outsideResourceId(resource),
               actions: [...statement.actions],
               mfa: false,
-              get declaredAt() {
-                return where(file, at);
-              },
               what: `policy ${policy.name}`,
-            });
+            };
+            out.push(new DeclaredIntent(fields, file, policy.at));
           }
         }
       }
@@ -76,18 +105,15 @@ export function intendedAccess(model: Model): Intent[] {
   }
   for (const resource of resources) {
     for (const grant of resource.grants) {
-      const at = grant.at;
-      out.push({
+      const fields = {
         caller: callerId(grant.grantee),
         target: resourceTargetId(resource),
         // With a key of its own, the level's actions on that key too (the third document decides them).
         actions: sortedUnique([...levelActions(resource.kind, grant.level), ...(resource.ownKey ? (resource.kind.key?.actions[grant.level] ?? []) : [])]),
         mfa: grant.requireMfa,
-        get declaredAt() {
-          return where(file, at);
-        },
         what: grantWhat(grant.level),
-      });
+      };
+      out.push(new DeclaredIntent(fields, file, grant.at));
     }
   }
   out.push(...baselineIntents(model));
@@ -105,13 +131,12 @@ function baselineIntents(model: Model): Intent[] {
   const out = new Map<string, Intent>();
   const file = model.file;
   for (const alert of audit.alertOn) {
-    const at = alert.at;
     const account = alert.role.account;
     if (account === audit.account) continue;
     for (const region of alertRegions(alert)) {
       const target = resourceId(topicKind, audit.account.name, alertTopicName(region));
       const caller = roleId(account.name, ALERT_DELIVERY_ROLE);
-      if (!out.has(`${caller} ${target}`)) out.set(`${caller} ${target}`, { caller, target, actions: ["kms:Decrypt", "kms:GenerateDataKey", "sns:Publish"], mfa: false, get declaredAt() { return where(file, at); }, what: "baseline.audit.alertOn" });
+      if (!out.has(`${caller} ${target}`)) out.set(`${caller} ${target}`, new DeclaredIntent({ caller, target, actions: ["kms:Decrypt", "kms:GenerateDataKey", "sns:Publish"], mfa: false, what: "baseline.audit.alertOn" }, file, alert.at));
     }
   }
   return [...out.values()];
