@@ -27,8 +27,20 @@ export interface Reach {
   readonly organizationId?: string;
 }
 
-/** Folds allowed requests into caller → target pairs, sorted. */
-export function reaches(access: readonly Access[]): Reach[] {
+/**
+ * Folds allowed requests into caller → target pairs, sorted. Each list is folded
+ * once: the Markdown, the JSON, the profiles and the verdict line all read the
+ * same analysis's pairs.
+ */
+export function reaches(access: readonly Access[]): readonly Reach[] {
+  let rs = folded.get(access);
+  if (rs === undefined) folded.set(access, (rs = fold(access)));
+  return rs;
+}
+
+const folded = new WeakMap<readonly Access[], readonly Reach[]>();
+
+function fold(access: readonly Access[]): Reach[] {
   return [...groupBy(access, (a) => `${a.caller}\u0000${a.target}`).values()]
     .map((list): Reach => {
       const { caller, target } = list[0];

@@ -44,6 +44,14 @@ test("the example map's full access matrix, evaluated from the stacks", () => {
   expect(pair("staging/developers").actions).toEqual(["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetBucketLocation", "s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "s3:PutObject"]);
 });
 
+test("an access list's pairs are folded once and read by every form of the report; another list is folded afresh", () => {
+  const pairs = reaches(clean.access);
+  expect(reaches(clean.access)).toBe(pairs);
+  const fewer = clean.access.filter((a) => a.caller !== "dev/developers");
+  expect(reaches(fewer)).not.toBe(pairs);
+  expect(reaches(fewer)).toEqual(pairs.filter((r) => r.caller !== "dev/developers"));
+});
+
 test("the gate passes the example map, with every probe run and denied (the probes of kinds it does not use have nothing to run)", () => {
   expect(clean.verdict.differences).toEqual([]);
   expect(passes(clean)).toBe(true);
