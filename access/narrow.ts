@@ -10,7 +10,7 @@
  * NotAction, NotResource or NotPrincipal, and entries holding policy variables,
  * are kept whole: they are not narrowed, only passed on.
  */
-import { asList, globRegExp, isGlob, rootAccount, statementsOf } from "./policy-json";
+import { asList, globPattern, isGlob, rootAccount, statementsOf, wildcardMatches } from "./policy-json";
 import type { PolicyJson, StatementJson } from "./types";
 
 /** What the request offers to match against. */
@@ -50,15 +50,16 @@ export interface Narrowed {
 interface CompiledList {
   readonly entries: readonly string[];
   readonly exact: ReadonlyMap<string, readonly number[]>;
-  readonly patterns: readonly { readonly re: RegExp; readonly at: number }[];
+  /** Patterns as {@link wildcardMatches} reads them (lowercased when the list is matched without case). */
+  readonly patterns: readonly { readonly pattern: string; readonly at: number }[];
   readonly caseInsensitive: boolean;
 }
 
 function compileList(entries: readonly string[], caseInsensitive: boolean): CompiledList {
   const exact = new Map<string, number[]>();
-  const patterns: { re: RegExp; at: number }[] = [];
+  const patterns: { pattern: string; at: number }[] = [];
   entries.forEach((entry, at) => {
-    if (isGlob(entry)) patterns.push({ re: globRegExp(entry, caseInsensitive), at });
+    if (isGlob(entry)) patterns.push({ pattern: globPattern(entry, caseInsensitive), at });
     else {
       const k = caseInsensitive ? entry.toLowerCase() : entry;
       exact.set(k, [...(exact.get(k) ?? []), at]);
@@ -69,8 +70,9 @@ function compileList(entries: readonly string[], caseInsensitive: boolean): Comp
 
 /** The positions of the entries of a compiled list that match a value, in list order. */
 function matching(list: CompiledList, value: string): number[] {
-  const out = [...(list.exact.get(list.caseInsensitive ? value.toLowerCase() : value) ?? [])];
-  for (const p of list.patterns) if (p.re.test(value)) out.push(p.at);
+  const v = list.caseInsensitive ? value.toLowerCase() : value;
+  const out = [...(list.exact.get(v) ?? [])];
+  for (const p of list.patterns) if (wildcardMatches(p.pattern, v)) out.push(p.at);
   return out.sort((a, b) => a - b);
 }
 
