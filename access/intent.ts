@@ -19,9 +19,10 @@ export const grantWhat = (level: string): string => `grants ${level}`;
 
 /**
  * One declared grant, and where it stands in the map, as messages and the report
- * print it (`declaredAt`). That is read on first use: its line is looked up in the
- * map's positional parse (config/source.ts), which the threads that only evaluate
- * never need (at 1,000 accounts of the benchmark's map that parse took 1.7 s and
+ * print it (`declaredAt`). That is read on first use and then kept (the gate, the
+ * report and report.json each read it): its line is looked up in the map's
+ * positional parse (config/source.ts), which the threads that only evaluate never
+ * need (at 1,000 accounts of the benchmark's map that parse took 1.7 s and
  * 59 MB of each thread, docs/benchmarks.md). It holds the map's file name and one
  * location, never the model: a thread that only evaluates keeps the intents of its
  * own targets (access/shards.ts, ownPart) and lets the model go.
@@ -42,6 +43,7 @@ class DeclaredIntent implements Intent {
   declare readonly what: string;
   readonly #file: string;
   readonly #at: Located;
+  #declaredAt?: string;
 
   constructor(fields: Omit<Intent, "declaredAt">, file: string, at: Located) {
     this.caller = fields.caller;
@@ -55,7 +57,7 @@ class DeclaredIntent implements Intent {
   }
 
   get declaredAt(): string {
-    return `${this.#file}:${this.#at.line} ${this.#at.path}`;
+    return (this.#declaredAt ??= `${this.#file}:${this.#at.line} ${this.#at.path}`);
   }
 
   toJSON(): Intent {

@@ -60,7 +60,7 @@ function fold(access: readonly Access[]): Reach[] {
         ...(orgs.length === 1 && orgs[0] !== "" ? { organizationId: orgs[0] } : {}),
       };
     })
-    .sort((a, b) => byText(`${a.caller}\u0000${a.target}`, `${b.caller}\u0000${b.target}`));
+    .sort((a, b) => byText(a.caller, b.caller) || byText(a.target, b.target));
 }
 
 function summarize(actions: readonly string[]): string {
