@@ -193,7 +193,7 @@ async function main(): Promise<number> {
   const program = accessProgramDigest();
   const reuse = readAccessCache(o.out, program, Boolean(process.env.ACCESS_COLD));
   const analysis = await analyze(model, o.out, names, threadRunner(o.threads, mapText, source), reuse);
-  // In one thread, nothing has let the positional parse go yet (a no-op when a thread's `meanwhile` did).
+  // In one thread, nothing has let the positional parse go yet (after a thread's `meanwhile`, this only reads the kept lines again).
   settlePositions(analysis.intents, source);
   // Stacks from another map: every other finding would be noise, and the report wrong.
   const mismatch = analysis.verdict.differences.find((d) => d.kind === "stack");
