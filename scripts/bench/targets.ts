@@ -315,7 +315,7 @@ export const TARGETS: readonly TargetRule[] = [
   },
   {
     name: "access check, 10,000 accounts: ≤10× its time at 1,000, <4 GB peak",
-    judge: ({ rows }) => underFourGb(rows, "access", growth(rows, "access", 1000, 10000, 10, "allowed")),
+    judge: ({ rows }) => underFourGb(rows, "access", pairedGrowth(rows, "access", 1000, 10000, 10, "allowed")),
   },
   {
     name: "affected after onboarding one account, 10,000 accounts: ≤15% of the cold affected",
