@@ -39,7 +39,7 @@
  */
 import { sha256 } from "../synth-cache";
 import { unassignedAccounts } from "./callers";
-import { asList, globMatches, groupBy, statementsOf } from "./policy-json";
+import { asList, groupBy, statementsOf, wildcardMatches } from "./policy-json";
 import type { ShardFront } from "./shards";
 import type { CallerSpec, Intent, StatementJson, TargetSpec } from "./types";
 
@@ -101,7 +101,8 @@ export function targetKeys(front: Pick<ShardFront, "model" | "inventory" | "call
     const add = ({ i, entry }: Entry) => (matched.get(i) ?? matched.set(i, new Set()).get(i)!).add(entry);
     for (const r of resources) {
       for (const e of h.exact.get(r) ?? []) add(e);
-      for (let n = 0; n <= r.length; n++) for (const e of h.byPrefix.get(r.slice(0, n)) ?? []) if (globMatches(e.pattern, r)) add(e);
+      // Both sides are lowercased already, and patterns with a policy variable are in `always`: matched as they are.
+      for (let n = 0; n <= r.length; n++) for (const e of h.byPrefix.get(r.slice(0, n)) ?? []) if (wildcardMatches(e.pattern, r)) add(e);
     }
     const texts = [...matched.keys()].sort((x, y) => x - y).map((i) => {
       const st = h.statements[i];
