@@ -48,7 +48,10 @@ test("meanwhile: run on this thread's front once its shard is done, while the ot
       run: async (job) => {
         events.push(`shard ${job.shard} started`);
         // Another thread's shard, slower than this one's: it answers once meanwhile has run (or after 2 s, which fails the order below).
-        await Promise.race([meanwhileCalled, new Promise((done) => setTimeout(done, 2000))]);
+        // The timer is cleared either way: a pending one would keep jest's worker alive after the file's tests.
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([meanwhileCalled, new Promise((done) => (timer = setTimeout(done, 2000)))]);
+        clearTimeout(timer);
         const r = await runShard(model, job);
         events.push(`shard ${job.shard} answered`);
         return r;
