@@ -53,6 +53,8 @@ const BASELINE_SIZES = [3, 1000];
 const PROFILE_SIZES = [1000, 10000];
 /** From this size on, every measure runs once; below it, slow measures (access, baseline program) run once from 1,000. */
 const ONE_RUN_FROM = 10000;
+/** Rounds of the cold access check from 1,000 accounts, at most (`--rounds` if fewer): a round at 10,000 takes about five minutes. */
+const accessRounds = (opts: Opts): number => Math.min(3, opts.rounds);
 const SAMPLE_MS = 50;
 
 const progress = (s: string): void => {
@@ -731,18 +733,24 @@ async function main(): Promise<void> {
   // The cold access check from 1,000 accounts, at every such size in rounds: its target at
   // 10,000 is a ratio of its times at 10,000 and 1,000, taken round by round (`pairedGrowth`).
   // Runs of one build a few minutes apart have differed by a third on the 2-core machine;
-  // in rounds that drift reaches both sizes alike. Three rounds at most: a round at 10,000
-  // accounts takes about five minutes. Below 1,000 the check runs in the size's loop.
+  // in rounds that drift reaches both sizes alike (`accessRounds`). Below 1,000 the check
+  // runs in the size's loop.
   // Each size's last run leaves its cache in the program's folder for the incremental check.
   const accessSpec = (size: number): Spec => ({
     // Exit 0: the output grants exactly what the map says; 1: it found differences. Both are a verdict.
     // Cold every run (the check leaves its cache in the folder): the cache it writes is the incremental check's start.
     cmd: process.execPath, args: [ACCESS, "--out", programOut(size)], env: { ACCOUNT_MAP: mapOf(size).file, ACCESS_COLD: "1" }, okExits: [0, 1],
   });
-  const canCheck = (size: number) => opts.access && existsSync(ACCESS) && programRow(size).status === "ok";
-  const accessInRounds = opts.sizes.filter((size) => size >= 1000 && canCheck(size));
+  // Why the access check does not run at a size, as the row that says so (none with --no-access); undefined when it runs.
+  const accessNotRun = (size: number): { row?: Row } | undefined => {
+    if (!opts.access) return {};
+    if (!existsSync(ACCESS)) return { row: { measure: "access", size, status: "not yet available", note: "scripts/access.mjs does not exist yet", runs: 0 } };
+    if (programRow(size).status !== "ok") return { row: { measure: "access", size, status: "skipped", note: "the program wrote no output to check", runs: 0 } };
+    return undefined;
+  };
+  const accessInRounds = opts.sizes.filter((size) => size >= 1000 && !accessNotRun(size));
   if (accessInRounds.length > 0) progress(`== cold access check at ${accessInRounds.map(n).join(", ")} accounts, in rounds`);
-  const accessRows = await rounds(accessInRounds.map((size) => ({ row: { measure: "access", size }, spec: accessSpec(size) })), Math.min(3, opts.rounds), opts);
+  const accessRows = await rounds(accessInRounds.map((size) => ({ row: { measure: "access", size }, spec: accessSpec(size) })), accessRounds(opts), opts);
 
   // The baseline: the same program as the default cdktf template runs it.
   const baselineSizes = opts.baseline ? BASELINE_SIZES.filter((s) => opts.sizes.includes(s)) : [];
@@ -773,12 +781,9 @@ async function main(): Promise<void> {
     if (opts.incremental) rows.push(...(await incrementalRows(size, map, programOut(size), rows, opts)));
     if (opts.incremental) rows.push(...(await affectedRows(size, map, opts)));
 
-    if (!opts.access) {
-      // Left out on request (--no-access): no row at all.
-    } else if (!existsSync(ACCESS)) {
-      rows.push({ measure: "access", size, status: "not yet available", note: "scripts/access.mjs does not exist yet", runs: 0 });
-    } else if (programRow(size).status !== "ok") {
-      rows.push({ measure: "access", size, status: "skipped", note: "the program wrote no output to check", runs: 0 });
+    const notRun = accessNotRun(size);
+    if (notRun) {
+      if (notRun.row) rows.push(notRun.row);
     } else {
       rows.push(accessRows.find((r) => r.size === size) ?? (await series({ measure: "access", size }, accessSpec(size), opts.reps, opts)));
       if (opts.incremental) rows.push(...(await accessIncrementalRows(size, map, programOut(size), rows, opts)));
@@ -898,7 +903,7 @@ function writeReport(file: string, res: Results): void {
           "runs",
           `${res.opts.reps === 1 ? "1 per measure" : `${res.opts.reps} per measure (median shown), 1 at ${n(ONE_RUN_FROM)} accounts (except loading) and for the baseline program from 1,000`}; ` +
             `${res.opts.rounds} rounds (median shown) for the program alone at every size, and for cdktf synth and the baseline's, side by side, at ${BASELINE_SIZES.map(n).join(" and ")} accounts; ` +
-            `${Math.min(3, res.opts.rounds)} rounds (median shown) for the cold access check at every size from 1,000`,
+            `${accessRounds(res.opts)} rounds (median shown) for the cold access check at every size from 1,000`,
         ],
         ["whole run", fmtMs(res.totalMs)],
       ],
